@@ -1,0 +1,142 @@
+/**
+ * Semantic check of a form definition, beyond its shape: unique names, valid references, expressions that parse and
+ * type-check against the fields. A definition with issues is never published; the catalog test runs this on every table.
+ */
+import { FormDefinition, type Field, type FormDefinitionInput } from './forms';
+import { ExpressionError, parse, typeCheck, type ValueType } from './expressions';
+import { hasPart } from './sectors';
+
+export interface DefinitionIssue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+function valueType(f: Field, calcTypes: Map<string, ValueType>): ValueType {
+  switch (f.type) {
+    case 'text':
+    case 'select_one':
+    case 'region':
+      return 'string';
+    case 'integer':
+    case 'decimal':
+    case 'year':
+      return 'number';
+    case 'date':
+      return 'date';
+    case 'select_multiple':
+      return 'list';
+    case 'boolean':
+      return 'boolean';
+    case 'calculate':
+      return calcTypes.get(f.name) ?? 'any';
+    default:
+      return 'any';
+  }
+}
+
+/** Parse a definition and check its semantics. Returns the parsed definition when there are no issues. */
+export function checkDefinition(input: FormDefinitionInput | FormDefinition): { definition?: FormDefinition; issues: DefinitionIssue[] } {
+  const parsed = FormDefinition.safeParse(input);
+  if (!parsed.success) {
+    return {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: 'schema', message: i.message })),
+    };
+  }
+  const def = parsed.data;
+  const issues: DefinitionIssue[] = [];
+  const add = (path: string, code: string, message: string) => issues.push({ path, code, message });
+
+  if (!hasPart(def.sector, def.part)) add('part', 'unknown-part', `sector ${def.sector} has no part ${def.part}`);
+
+  const sectionIds = new Set<string>();
+  def.sections.forEach((s, i) => {
+    if (sectionIds.has(s.id)) add(`sections.${i}.id`, 'duplicate', `duplicate section ${s.id}`);
+    sectionIds.add(s.id);
+  });
+
+  // Names are unique across the whole form (repeat sub-fields included), so exports can use flat columns.
+  const top = new Map<string, Field>();
+  const seen = new Set<string>();
+  const visit = (f: Field, path: string, siblings: readonly Field[]) => {
+    if (seen.has(f.name)) add(`${path}.name`, 'duplicate', `duplicate field name ${f.name}`);
+    seen.add(f.name);
+    if (f.section && !sectionIds.has(f.section)) add(`${path}.section`, 'unknown-section', `no section ${f.section}`);
+    if ((f.type === 'integer' || f.type === 'decimal' || f.type === 'year') && f.min !== undefined && f.max !== undefined && f.min > f.max) {
+      add(path, 'range', 'min is greater than max');
+    }
+    if (f.type === 'date' && f.min && f.max && f.min > f.max) add(path, 'range', 'min is after max');
+    if (f.type === 'repeat' && f.minRows > f.maxRows) add(path, 'range', 'minRows is greater than maxRows');
+    if (f.type === 'select_multiple' && f.minSelected !== undefined && f.maxSelected !== undefined && f.minSelected > f.maxSelected) {
+      add(path, 'range', 'minSelected is greater than maxSelected');
+    }
+    if (f.type === 'select_one' || f.type === 'select_multiple') {
+      const values = new Set<string>();
+      f.choices.forEach((c, i) => {
+        if (values.has(c.value)) add(`${path}.choices.${i}`, 'duplicate', `duplicate choice ${c.value}`);
+        values.add(c.value);
+      });
+      if (f.other) {
+        if (!values.has(f.other.value)) add(`${path}.other.value`, 'unknown-choice', `no choice ${f.other.value}`);
+        const target = siblings.find((s) => s.name === f.other!.field);
+        if (!target || target.type !== 'text') add(`${path}.other.field`, 'unknown-field', `${f.other.field} must be a text field beside ${f.name}`);
+      }
+    }
+  };
+  def.fields.forEach((f, i) => {
+    top.set(f.name, f);
+    visit(f, `fields.${i}`, def.fields);
+    if (f.type === 'repeat') f.fields.forEach((sf, j) => visit(sf, `fields.${i}.fields.${j}`, f.fields));
+  });
+
+  // Expressions: parse, resolve references, type-check. Calculations are typed in definition order.
+  const calcTypes = new Map<string, ValueType>();
+  const check = (src: string, path: string, scope: Map<string, Field>, self: ValueType | undefined, want: 'boolean' | 'any') => {
+    let expr;
+    try {
+      expr = parse(src);
+    } catch (e) {
+      if (e instanceof ExpressionError) return void add(path, e.code, `${e.message} (at ${e.position})`);
+      throw e;
+    }
+    const resolve = (name: string) => {
+      const f = scope.get(name) ?? top.get(name);
+      return f ? valueType(f, calcTypes) : undefined;
+    };
+    const r = typeCheck(expr, resolve, self);
+    for (const i of r.issues) add(path, i.code, `${i.message} (at ${i.position})`);
+    if (want === 'boolean' && r.issues.length === 0 && r.type !== 'boolean' && r.type !== 'any') {
+      add(path, 'expr.type', `expected a condition, got ${r.type}`);
+    }
+    return r.type;
+  };
+  const checkField = (f: Field, path: string, scope: Map<string, Field>) => {
+    if (f.relevant) check(f.relevant, `${path}.relevant`, scope, undefined, 'boolean');
+    if ('required' in f && typeof f.required === 'string') check(f.required, `${path}.required`, scope, undefined, 'boolean');
+    if ('constraints' in f) {
+      f.constraints.forEach((k, i) => check(k.expr, `${path}.constraints.${i}.expr`, scope, valueType(f, calcTypes), 'boolean'));
+    }
+    if (f.type === 'calculate') {
+      const t = check(f.calculate, `${path}.calculate`, scope, undefined, 'any');
+      if (t) calcTypes.set(f.name, t);
+    }
+  };
+  const empty = new Map<string, Field>();
+  def.fields.forEach((f, i) => {
+    checkField(f, `fields.${i}`, empty);
+    if (f.type === 'repeat') {
+      const scope = new Map(f.fields.map((sf) => [sf.name, sf] as const));
+      f.fields.forEach((sf, j) => checkField(sf, `fields.${i}.fields.${j}`, scope));
+    }
+  });
+
+  const ruleIds = new Set<string>();
+  def.rules.forEach((r, i) => {
+    if (ruleIds.has(r.id)) add(`rules.${i}.id`, 'duplicate', `duplicate rule ${r.id}`);
+    ruleIds.add(r.id);
+    if (!top.has(r.path)) add(`rules.${i}.path`, 'unknown-field', `rule path ${r.path} is not a top-level field`);
+    check(r.expr, `rules.${i}.expr`, empty, undefined, 'boolean');
+  });
+
+  return issues.length ? { issues } : { definition: def, issues };
+}
