@@ -1,0 +1,201 @@
+/**
+ * 农作物灾情 — crop disaster losses, one record per township × year × hazard × crop (DOMAIN.md §1.4: affected 受灾 ≥
+ * damaged 成灾 ≥ total loss 绝收). Follows agricultural disaster statistics practice [BK/INF].
+ */
+import { defineForm } from '../../forms';
+import type { CatalogEntry } from '../types';
+import { FOOTER_SAMPLE, FOOTER_SECTION, FOOTER_VIOLATIONS, UNITS, footer, photos } from './common';
+
+const GRAIN_CROPS = ['rice', 'wheat', 'maize', 'soybean', 'tubers', 'other_grain'];
+const IS_GRAIN = GRAIN_CROPS.map((c) => `\${crop} = '${c}'`).join(' or ');
+
+const definition = defineForm({
+  id: 'agriculture.crop-losses',
+  version: 1,
+  sector: 'agriculture',
+  part: 'crops',
+  title: { zh: '农作物灾情调查表', en: 'Crop disaster losses' },
+  description: {
+    zh: '按乡镇、年份、灾种和作物分别填报;受灾指减产一成以上,成灾指减产三成以上,绝收指减产八成以上。',
+    en: 'One record per township, year, hazard and crop. Affected: yield down ≥ 10%; damaged: ≥ 30%; total loss: ≥ 80%.',
+  },
+  unit: 'object',
+  regionLevel: 'township',
+  sections: [
+    { id: 'event', title: { zh: '灾害过程', en: 'Disaster event' } },
+    { id: 'crop', title: { zh: '作物与面积', en: 'Crop and areas' } },
+    { id: 'losses', title: { zh: '损失与保险', en: 'Losses and insurance' } },
+    FOOTER_SECTION,
+  ],
+  fields: [
+    { name: 'year', label: { zh: '年份', en: 'Year' }, type: 'year', min: 1978, max: 2020, required: true, section: 'event' },
+    {
+      name: 'hazard_type',
+      label: { zh: '灾种', en: 'Hazard type' },
+      type: 'select_one',
+      choices: [
+        { value: 'drought', label: { zh: '干旱', en: 'Drought' } },
+        { value: 'flood', label: { zh: '洪涝', en: 'Flood and waterlogging' } },
+        { value: 'hail_wind', label: { zh: '风雹', en: 'Wind and hail' } },
+        { value: 'typhoon', label: { zh: '台风', en: 'Typhoon' } },
+        { value: 'frost', label: { zh: '低温冷冻', en: 'Low temperature and frost' } },
+        { value: 'snow', label: { zh: '雪灾', en: 'Snow' } },
+        { value: 'sandstorm', label: { zh: '沙尘暴', en: 'Sandstorm' } },
+        { value: 'geological', label: { zh: '滑坡、泥石流', en: 'Landslide and debris flow' } },
+        { value: 'pest', label: { zh: '农业病虫害', en: 'Crop pests and diseases' } },
+        { value: 'other', label: { zh: '其他', en: 'Other' } },
+      ],
+      other: { value: 'other', field: 'hazard_type_other' },
+      required: true,
+      section: 'event',
+    },
+    { name: 'hazard_type_other', label: { zh: '其他灾种', en: 'Other hazard' }, type: 'text', maxLength: 100, section: 'event' },
+    { name: 'start_date', label: { zh: '灾害开始日期', en: 'Start date' }, type: 'date', min: '1978-01-01', max: '2020-12-31', section: 'event' },
+    { name: 'end_date', label: { zh: '灾害结束日期', en: 'End date' }, type: 'date', min: '1978-01-01', max: '2020-12-31', section: 'event' },
+
+    {
+      name: 'crop',
+      label: { zh: '作物种类', en: 'Crop' },
+      type: 'select_one',
+      choices: [
+        { value: 'rice', label: { zh: '稻谷', en: 'Rice' } },
+        { value: 'wheat', label: { zh: '小麦', en: 'Wheat' } },
+        { value: 'maize', label: { zh: '玉米', en: 'Maize' } },
+        { value: 'soybean', label: { zh: '大豆', en: 'Soybean' } },
+        { value: 'tubers', label: { zh: '薯类', en: 'Tubers' } },
+        { value: 'other_grain', label: { zh: '其他粮食作物(谷子、高粱、杂豆等)', en: 'Other grain (millet, sorghum, pulses…)' } },
+        { value: 'oilseed', label: { zh: '油料', en: 'Oilseeds' } },
+        { value: 'cotton', label: { zh: '棉花', en: 'Cotton' } },
+        { value: 'sugar', label: { zh: '糖料', en: 'Sugar crops' } },
+        { value: 'vegetables', label: { zh: '蔬菜', en: 'Vegetables' } },
+        { value: 'melons_fruit', label: { zh: '瓜果', en: 'Melons and fruit' } },
+        { value: 'forage', label: { zh: '青饲料', en: 'Green fodder' } },
+        { value: 'other', label: { zh: '其他', en: 'Other' } },
+      ],
+      other: { value: 'other', field: 'crop_other' },
+      required: true,
+      section: 'crop',
+    },
+    { name: 'crop_other', label: { zh: '其他作物名称', en: 'Other crop' }, type: 'text', maxLength: 100, section: 'crop' },
+    { name: 'sown_area', label: { zh: '播种面积', en: 'Sown area' }, type: 'decimal', min: 0, exclusiveMin: true, precision: 2, unit: UNITS.hm2, required: true, section: 'crop' },
+    { name: 'crop_affected', label: { zh: '受灾面积', en: 'Area affected' }, type: 'decimal', min: 0, exclusiveMin: true, precision: 2, unit: UNITS.hm2, required: true, section: 'crop' },
+    { name: 'crop_damaged', label: { zh: '成灾面积', en: 'Area damaged' }, type: 'decimal', min: 0, precision: 2, unit: UNITS.hm2, required: true, section: 'crop' },
+    { name: 'crop_lost', label: { zh: '绝收面积', en: 'Area with total loss' }, type: 'decimal', min: 0, precision: 2, unit: UNITS.hm2, required: true, section: 'crop' },
+    { name: 'households_affected', label: { zh: '受灾农户数', en: 'Farm households affected' }, type: 'integer', min: 0, unit: { zh: '户', en: 'households' }, section: 'crop' },
+
+    {
+      name: 'grain_loss',
+      label: { zh: '粮食损失量', en: 'Grain loss' },
+      type: 'decimal',
+      min: 0,
+      precision: 2,
+      unit: UNITS.tonnes,
+      relevant: IS_GRAIN,
+      required: true,
+      section: 'losses',
+    },
+    { name: 'economic_loss', label: { zh: '农业直接经济损失', en: 'Direct agricultural loss' }, type: 'decimal', min: 0, precision: 2, unit: UNITS.tenKYuan, required: true, section: 'losses' },
+    { name: 'insured_area', label: { zh: '参保面积', en: 'Insured area' }, type: 'decimal', min: 0, precision: 2, unit: UNITS.hm2, section: 'losses' },
+    { name: 'insurance_payout', label: { zh: '保险理赔金额', en: 'Insurance payout' }, type: 'decimal', min: 0, precision: 2, unit: UNITS.tenKYuan, section: 'losses' },
+    {
+      name: 'data_source',
+      label: { zh: '数据来源', en: 'Data source' },
+      type: 'select_one',
+      choices: [
+        { value: 'disaster_statistics', label: { zh: '农业灾情统计报表', en: 'Agricultural disaster statistics' } },
+        { value: 'field_assessment', label: { zh: '农业部门实地核查', en: 'Field assessment by the agriculture department' } },
+        { value: 'insurance', label: { zh: '农业保险理赔资料', en: 'Crop-insurance claims' } },
+        { value: 'archives', label: { zh: '地方志、档案', en: 'Local chronicles and archives' } },
+        { value: 'other', label: { zh: '其他', en: 'Other' } },
+      ],
+      other: { value: 'other', field: 'data_source_other' },
+      required: true,
+      section: 'losses',
+    },
+    { name: 'data_source_other', label: { zh: '其他数据来源', en: 'Other data source' }, type: 'text', maxLength: 200, section: 'losses' },
+    { name: 'remarks', label: { zh: '备注', en: 'Remarks' }, type: 'text', multiline: true, maxLength: 1000, section: 'losses' },
+    photos('photos', { zh: '灾情照片', en: 'Photos of the damage' }, { section: 'losses' }),
+
+    ...footer('filler'),
+  ],
+  rules: [
+    {
+      id: 'affected-le-sown',
+      expr: '${crop_affected} <= ${sown_area}',
+      path: 'crop_affected',
+      message: { zh: '受灾面积不能大于播种面积', en: 'The affected area cannot exceed the sown area' },
+    },
+    {
+      id: 'affected-ge-damaged',
+      expr: '${crop_affected} >= ${crop_damaged}',
+      path: 'crop_damaged',
+      message: { zh: '成灾面积不能大于受灾面积', en: 'The damaged area cannot exceed the affected area' },
+    },
+    {
+      id: 'damaged-ge-lost',
+      expr: '${crop_damaged} >= ${crop_lost}',
+      path: 'crop_lost',
+      message: { zh: '绝收面积不能大于成灾面积', en: 'The total-loss area cannot exceed the damaged area' },
+    },
+    {
+      id: 'end-after-start',
+      expr: '${end_date} >= ${start_date}',
+      path: 'end_date',
+      message: { zh: '灾害结束日期不能早于开始日期', en: 'The end date cannot be before the start date' },
+    },
+    {
+      id: 'insured-le-sown',
+      expr: '${insured_area} <= ${sown_area}',
+      path: 'insured_area',
+      message: { zh: '参保面积不能大于播种面积', en: 'The insured area cannot exceed the sown area' },
+    },
+    {
+      id: 'grain-loss-plausible',
+      expr: '${grain_loss} <= ${crop_affected} * 15',
+      path: 'grain_loss',
+      message: {
+        zh: '粮食损失量超过受灾面积每公顷15吨,请核实单位',
+        en: 'The grain loss exceeds 15 t per affected hectare: check the unit',
+      },
+      severity: 'warning',
+    },
+  ],
+});
+
+export const entry: CatalogEntry = {
+  definition,
+  sample: {
+    year: 2018,
+    hazard_type: 'hail_wind',
+    start_date: '2018-07-21',
+    end_date: '2018-07-21',
+    crop: 'maize',
+    sown_area: 6850.5,
+    crop_affected: 1260.3,
+    crop_damaged: 680.2,
+    crop_lost: 95.4,
+    households_affected: 1320,
+    grain_loss: 4210.5,
+    economic_loss: 1085.6,
+    insured_area: 5200,
+    insurance_payout: 356.8,
+    data_source: 'disaster_statistics',
+    ...FOOTER_SAMPLE,
+  },
+  violations: [
+    { rule: 'year ≤ 2020', patch: { year: 2021 }, path: 'data.year', code: 'max' },
+    { rule: 'affected ≤ sown area', patch: { sown_area: 1000, insured_area: 900 }, path: 'data.crop_affected', code: 'rule' },
+    { rule: 'affected ≥ damaged', patch: { crop_damaged: 1300 }, path: 'data.crop_damaged', code: 'rule' },
+    { rule: 'damaged ≥ total loss', patch: { crop_lost: 700 }, path: 'data.crop_lost', code: 'rule' },
+    { rule: 'affected area > 0', patch: { crop_affected: 0, crop_damaged: 0, crop_lost: 0 }, path: 'data.crop_affected', code: 'min-exclusive' },
+    { rule: 'end date ≥ start date', patch: { end_date: '2018-07-01' }, path: 'data.end_date', code: 'rule' },
+    { rule: 'start date ≤ 2020-12-31', patch: { start_date: '2021-05-01', end_date: undefined }, path: 'data.start_date', code: 'max' },
+    { rule: 'end date ≤ 2020-12-31', patch: { end_date: '2021-01-05' }, path: 'data.end_date', code: 'max' },
+    { rule: 'insured area ≤ sown area', patch: { insured_area: 7000 }, path: 'data.insured_area', code: 'rule' },
+    { rule: 'grain loss required for grain crops', patch: { grain_loss: undefined }, path: 'data.grain_loss', code: 'required' },
+    { rule: 'economic loss ≥ 0', patch: { economic_loss: -3 }, path: 'data.economic_loss', code: 'min' },
+    { rule: 'other hazard → description', patch: { hazard_type: 'other', hazard_type_other: undefined }, path: 'data.hazard_type_other', code: 'required' },
+    { rule: 'other crop → name', patch: { crop: 'other', crop_other: undefined }, path: 'data.crop_other', code: 'required' },
+    ...FOOTER_VIOLATIONS,
+  ],
+};

@@ -1,0 +1,216 @@
+/**
+ * 应急避难场所 — emergency shelter (综合减灾资源(能力), table `yjbncs`). API contract table: the field names `name`,
+ * `shelter_type`, `hazards`, `total_area`, `effective_area`, `capacity` and `location` are fixed (API.md).
+ * Classes follow GB 21734 / GB 51143 practice [BK]; hazard options from the census software [S6].
+ */
+import { defineForm } from '../../forms';
+import type { CatalogEntry } from '../types';
+import { FOOTER_SAMPLE, NOT_PLACEHOLDER, OTHER, STANDARD_YEAR, UNITS, frameViolations, headerSample, photos, withEmergencyFrame } from './common';
+
+const definition = defineForm(
+  withEmergencyFrame({
+    id: 'emergency.shelter',
+    part: 'capability',
+    code: 'yjbncs',
+    title: { zh: '应急避难场所调查表', en: 'Emergency shelter survey' },
+    description: {
+      zh: '调查经政府认定或建设的应急避难场所;面积以平方米计,有效避难面积不大于占地面积。',
+      en: 'Covers emergency shelters designated or built by the government; areas in m², the effective shelter area cannot exceed the total area.',
+    },
+    unit: 'object',
+    regionLevel: 'village',
+    header: {
+      nameLabel: { zh: '避难场所名称', en: 'Shelter name' },
+      usccLabel: { zh: '管理单位统一社会信用代码', en: 'Unified social credit code of the managing unit' },
+      locationLabel: { zh: '场所中心点位置', en: 'Shelter centre point' },
+    },
+    sections: [
+      { id: 'basic', title: { zh: '基本情况', en: 'Basic information' } },
+      { id: 'size', title: { zh: '规模与容量', en: 'Size and capacity' } },
+      { id: 'facilities', title: { zh: '配套设施', en: 'Facilities' } },
+    ],
+    fields: [
+      // ── basic
+      {
+        name: 'shelter_type',
+        label: { zh: '场所类型', en: 'Shelter type' },
+        type: 'select_one',
+        required: true,
+        choices: [
+          { value: 'indoor', label: { zh: '室内', en: 'Indoor' } },
+          { value: 'outdoor', label: { zh: '室外', en: 'Outdoor' } },
+          { value: 'both', label: { zh: '室内和室外', en: 'Indoor and outdoor' } },
+        ],
+        section: 'basic',
+      },
+      {
+        name: 'level',
+        label: { zh: '场所级别', en: 'Shelter class' },
+        hint: {
+          zh: '中心避难场所可用于长期避难;固定避难场所用于中短期避难;紧急避难场所用于临时避难',
+          en: 'Central shelters serve long stays, fixed shelters short to medium stays, emergency shelters temporary refuge',
+        },
+        type: 'select_one',
+        choices: [
+          { value: 'central', label: { zh: '中心避难场所', en: 'Central shelter' } },
+          { value: 'fixed', label: { zh: '固定避难场所', en: 'Fixed shelter' } },
+          { value: 'emergency', label: { zh: '紧急避难场所', en: 'Emergency (temporary) shelter' } },
+        ],
+        section: 'basic',
+      },
+      {
+        name: 'hazards',
+        label: { zh: '适用灾种', en: 'Hazards covered' },
+        type: 'select_multiple',
+        choices: [
+          { value: 'earthquake', label: { zh: '地震', en: 'Earthquake' } },
+          { value: 'typhoon', label: { zh: '台风', en: 'Typhoon' } },
+          { value: 'flood', label: { zh: '洪水', en: 'Flood' } },
+          { value: 'geological', label: { zh: '地质灾害', en: 'Geological hazards' } },
+          { value: 'fire', label: { zh: '火灾(含森林火灾)', en: 'Fire (incl. forest fire)' } },
+          OTHER,
+        ],
+        other: { value: 'other', field: 'hazards_other' },
+        section: 'basic',
+      },
+      { name: 'hazards_other', label: { zh: '其他适用灾种', en: 'Other hazards covered' }, type: 'text', maxLength: 100, section: 'basic' },
+      {
+        name: 'managing_unit',
+        label: { zh: '管理单位', en: 'Managing unit' },
+        type: 'text',
+        maxLength: 100,
+        required: true,
+        constraints: [NOT_PLACEHOLDER],
+        section: 'basic',
+      },
+      {
+        name: 'built_year',
+        label: { zh: '建成(认定)年份', en: 'Year built or designated' },
+        type: 'year',
+        min: 1950,
+        max: STANDARD_YEAR,
+        section: 'basic',
+      },
+      // ── size
+      {
+        name: 'total_area',
+        label: { zh: '占地面积', en: 'Total area' },
+        type: 'decimal',
+        required: true,
+        min: 0,
+        exclusiveMin: true,
+        precision: 2,
+        unit: UNITS.m2,
+        section: 'size',
+      },
+      {
+        name: 'effective_area',
+        label: { zh: '有效避难面积', en: 'Effective shelter area' },
+        hint: { zh: '可用于搭建帐篷、安置人员的面积', en: 'Area usable for tents and sheltering people' },
+        type: 'decimal',
+        required: true,
+        min: 0,
+        exclusiveMin: true,
+        precision: 2,
+        unit: UNITS.m2,
+        section: 'size',
+      },
+      {
+        name: 'indoor_area',
+        label: { zh: '室内避难建筑面积', en: 'Indoor shelter floor area' },
+        type: 'decimal',
+        relevant: "${shelter_type} = 'indoor' or ${shelter_type} = 'both'",
+        required: true,
+        min: 0,
+        exclusiveMin: true,
+        precision: 2,
+        unit: UNITS.m2,
+        section: 'size',
+      },
+      {
+        name: 'capacity',
+        label: { zh: '可容纳人数', en: 'Capacity' },
+        type: 'integer',
+        required: true,
+        min: 0,
+        unit: UNITS.persons,
+        section: 'size',
+      },
+      // ── facilities
+      {
+        name: 'facilities',
+        label: { zh: '配套设施', en: 'Facilities' },
+        type: 'select_multiple',
+        choices: [
+          { value: 'water', label: { zh: '应急供水', en: 'Emergency water supply' } },
+          { value: 'power', label: { zh: '应急供电', en: 'Emergency power supply' } },
+          { value: 'toilets', label: { zh: '应急厕所', en: 'Emergency toilets' } },
+          { value: 'medical', label: { zh: '医疗救护', en: 'Medical aid' } },
+          { value: 'sewage', label: { zh: '应急排污', en: 'Emergency sewage' } },
+          { value: 'firefighting', label: { zh: '应急消防', en: 'Firefighting' } },
+          { value: 'broadcast', label: { zh: '应急广播', en: 'Emergency broadcast' } },
+          { value: 'lighting', label: { zh: '应急照明', en: 'Emergency lighting' } },
+          { value: 'storage', label: { zh: '物资储备', en: 'Supply storage' } },
+          { value: 'command', label: { zh: '应急指挥', en: 'Command post' } },
+          OTHER,
+        ],
+        other: { value: 'other', field: 'facilities_other' },
+        section: 'facilities',
+      },
+      { name: 'facilities_other', label: { zh: '其他配套设施', en: 'Other facilities' }, type: 'text', maxLength: 100, section: 'facilities' },
+      { name: 'has_signs', label: { zh: '是否设置标识标牌', en: 'Signs installed' }, type: 'boolean', required: true, section: 'facilities' },
+      photos('photos', { zh: '现场照片', en: 'Site photos' }, { required: true, section: 'facilities' }),
+    ],
+    rules: [
+      {
+        id: 'effective-le-total',
+        expr: '${effective_area} <= ${total_area}',
+        path: 'effective_area',
+        message: { zh: '有效避难面积不能大于占地面积', en: 'The effective shelter area cannot exceed the total area' },
+      },
+      {
+        id: 'capacity-per-area',
+        expr: '${capacity} <= ${effective_area}',
+        path: 'capacity',
+        message: {
+          zh: '可容纳人数超过有效避难面积(按人均1平方米),请核实',
+          en: 'The capacity exceeds the effective area at 1 m² per person; please check',
+        },
+        severity: 'warning',
+      },
+    ],
+  }),
+);
+
+export const entry: CatalogEntry = {
+  definition,
+  sample: {
+    ...headerSample('城关镇人民公园应急避难场所', '12420115MB1234567M', '某县城关镇人民路18号', 30.5912, 114.3051),
+    shelter_type: 'outdoor',
+    level: 'fixed',
+    hazards: ['earthquake', 'flood', 'fire'],
+    managing_unit: '某县园林绿化管理局',
+    built_year: 2015,
+    total_area: 52_000,
+    effective_area: 31_500,
+    capacity: 15_000,
+    facilities: ['water', 'power', 'toilets', 'broadcast', 'lighting'],
+    has_signs: true,
+    ...FOOTER_SAMPLE,
+  },
+  violations: [
+    ...frameViolations(),
+    { rule: 'effective area ≤ total area', patch: { effective_area: 600, total_area: 500 }, path: 'data.effective_area', code: 'rule' },
+    { rule: 'total area > 0', patch: { total_area: 0 }, path: 'data.total_area', code: 'min-exclusive' },
+    { rule: 'effective area > 0', patch: { effective_area: 0 }, path: 'data.effective_area', code: 'min-exclusive' },
+    { rule: 'capacity ≥ 0', patch: { capacity: -1 }, path: 'data.capacity', code: 'min' },
+    { rule: 'capacity is required', patch: { capacity: undefined }, path: 'data.capacity', code: 'required' },
+    { rule: 'shelter type is required', patch: { shelter_type: undefined }, path: 'data.shelter_type', code: 'required' },
+    { rule: 'shelter type is one of indoor/outdoor/both', patch: { shelter_type: 'tent' }, path: 'data.shelter_type', code: 'choice' },
+    { rule: 'other hazard → text required', patch: { hazards: ['earthquake', 'other'], hazards_other: undefined }, path: 'data.hazards_other', code: 'required' },
+    { rule: 'other facility → text required', patch: { facilities: ['water', 'other'], facilities_other: undefined }, path: 'data.facilities_other', code: 'required' },
+    { rule: 'indoor shelter → indoor floor area required', patch: { shelter_type: 'indoor', indoor_area: undefined }, path: 'data.indoor_area', code: 'required' },
+    { rule: 'managing unit is not a placeholder', patch: { managing_unit: '不详' }, path: 'data.managing_unit', code: 'constraint' },
+    { rule: 'year built ≤ 2020', patch: { built_year: 2021 }, path: 'data.built_year', code: 'max' },
+  ],
+};

@@ -1,0 +1,187 @@
+/**
+ * 防火隔离带(生物防火林带)调查表 — firebreaks and biological fire belts, from "other fire-prevention infrastructure"
+ * (其它防火基础设施, DOMAIN.md §1.3). One record per belt segment; the area is derived from length × width.
+ */
+import { CHINA_EXTENT, defineForm } from '../../forms';
+import type { CatalogEntry } from '../types';
+import {
+  CONDITIONS,
+  FOOTER_SAMPLE,
+  FOOTER_SECTION,
+  FOOTER_VIOLATIONS,
+  NOT_PLACEHOLDER,
+  ORGANISERS,
+  TIME_POINT_YEAR,
+  UNITS,
+  footer,
+  photos,
+} from './common';
+
+const definition = defineForm({
+  id: 'forestry.firebreak',
+  version: 1,
+  sector: 'forestry',
+  part: 'capability',
+  title: { zh: '防火隔离带(生物防火林带)调查表', en: 'Firebreak and biological fire belt' },
+  description: {
+    zh: '每条隔离带(林带)一条记录,调查截至2020年12月31日已建成的隔离带;面积由长度×宽度自动计算。',
+    en: 'One record per firebreak or fire belt built by 31 December 2020; the area is calculated from length × width.',
+  },
+  unit: 'object',
+  regionLevel: 'village',
+  sections: [
+    { id: 'basic', title: { zh: '基本情况', en: 'Basic information' } },
+    { id: 'size', title: { zh: '位置与规格', en: 'Location and size' } },
+    { id: 'maintenance', title: { zh: '维护管理', en: 'Maintenance' } },
+    FOOTER_SECTION,
+  ],
+  fields: [
+    { name: 'name', label: { zh: '隔离带名称', en: 'Firebreak name' }, type: 'text', maxLength: 100, required: true, constraints: [NOT_PLACEHOLDER], section: 'basic' },
+    {
+      name: 'belt_type',
+      label: { zh: '隔离带类型', en: 'Type' },
+      type: 'select_one',
+      choices: [
+        { value: 'engineered', label: { zh: '工程阻隔带(生土带、防火线)', en: 'Engineered firebreak (bare-soil strip, fire line)' } },
+        { value: 'biological', label: { zh: '生物防火林带', en: 'Biological fire belt' } },
+        { value: 'natural', label: { zh: '自然阻隔带(河流、裸岩)', en: 'Natural barrier (river, bare rock)' } },
+        { value: 'other', label: { zh: '其他', en: 'Other' } },
+      ],
+      other: { value: 'other', field: 'belt_type_other' },
+      required: true,
+      section: 'basic',
+    },
+    { name: 'belt_type_other', label: { zh: '其他隔离带类型', en: 'Other type' }, type: 'text', maxLength: 100, section: 'basic' },
+    {
+      name: 'belt_species',
+      label: { zh: '防火树种', en: 'Fire-resistant species' },
+      hint: { zh: '如木荷、火力楠、油茶', en: 'E.g. Schima, Michelia macclurei, oil-tea camellia' },
+      type: 'text',
+      maxLength: 100,
+      relevant: "${belt_type} = 'biological'",
+      required: true,
+      constraints: [NOT_PLACEHOLDER],
+      section: 'basic',
+    },
+    { name: 'build_year', label: { zh: '建成年份', en: 'Year built' }, type: 'year', min: 1949, max: TIME_POINT_YEAR, required: true, section: 'basic' },
+    { name: 'investment', label: { zh: '建设投资', en: 'Investment' }, type: 'decimal', min: 0, max: 1_000_000, precision: 2, unit: UNITS.tenKYuan, section: 'basic' },
+    {
+      name: 'organiser',
+      label: { zh: '管理主体', en: 'Managed by' },
+      type: 'select_one',
+      choices: ORGANISERS,
+      other: { value: 'other', field: 'organiser_other' },
+      required: true,
+      section: 'basic',
+    },
+    { name: 'organiser_other', label: { zh: '其他管理主体', en: 'Other manager' }, type: 'text', maxLength: 100, section: 'basic' },
+    { name: 'management_unit', label: { zh: '管理单位', en: 'Managing unit' }, type: 'text', maxLength: 100, required: true, constraints: [NOT_PLACEHOLDER], section: 'basic' },
+
+    // ── location and size
+    { name: 'start_point', label: { zh: '起点位置', en: 'Start point' }, type: 'geopoint', bounds: CHINA_EXTENT, required: true, section: 'size' },
+    { name: 'end_point', label: { zh: '终点位置', en: 'End point' }, type: 'geopoint', bounds: CHINA_EXTENT, required: true, section: 'size' },
+    { name: 'footprint', label: { zh: '隔离带范围', en: 'Footprint' }, type: 'geoshape', bounds: CHINA_EXTENT, section: 'size' },
+    { name: 'address', label: { zh: '所在地(乡镇、村、山场名)', en: 'Address (township, village, hill)' }, type: 'text', maxLength: 200, required: true, constraints: [NOT_PLACEHOLDER], section: 'size' },
+    { name: 'length', label: { zh: '长度', en: 'Length' }, type: 'decimal', min: 0, exclusiveMin: true, max: 10_000, precision: 3, unit: UNITS.km, required: true, section: 'size' },
+    { name: 'width', label: { zh: '平均宽度', en: 'Mean width' }, type: 'decimal', min: 0, exclusiveMin: true, max: 500, precision: 1, unit: UNITS.m, required: true, section: 'size' },
+    {
+      name: 'area',
+      label: { zh: '面积', en: 'Area' },
+      hint: { zh: '自动计算:长度(千米)×宽度(米)÷10', en: 'Calculated: length (km) × width (m) ÷ 10' },
+      type: 'calculate',
+      calculate: 'round(${length} * ${width} div 10, 2)',
+      unit: UNITS.hm2,
+      precision: 2,
+      section: 'size',
+    },
+
+    // ── maintenance
+    {
+      name: 'maintenance_mode',
+      label: { zh: '维护方式', en: 'Maintenance' },
+      type: 'select_one',
+      choices: [
+        { value: 'yearly', label: { zh: '每年清理', en: 'Cleared every year' } },
+        { value: 'every_2_3_years', label: { zh: '2–3年清理一次', en: 'Cleared every 2–3 years' } },
+        { value: 'irregular', label: { zh: '不定期清理', en: 'Cleared irregularly' } },
+        { value: 'none', label: { zh: '未维护', en: 'Not maintained' } },
+      ],
+      required: true,
+      section: 'maintenance',
+    },
+    {
+      name: 'last_maintenance_year',
+      label: { zh: '最近一次维护年份', en: 'Year last maintained' },
+      type: 'year',
+      min: 1949,
+      max: TIME_POINT_YEAR,
+      relevant: "${maintenance_mode} != 'none'",
+      required: true,
+      section: 'maintenance',
+    },
+    { name: 'condition', label: { zh: '现状', en: 'Condition' }, type: 'select_one', choices: CONDITIONS, required: true, section: 'maintenance' },
+    photos('photos', { zh: '隔离带照片', en: 'Photos of the firebreak' }, { required: true, section: 'maintenance' }),
+
+    ...footer('surveyor'),
+  ],
+  rules: [
+    {
+      id: 'maintained-after-built',
+      expr: '${last_maintenance_year} >= ${build_year}',
+      path: 'last_maintenance_year',
+      message: { zh: '最近一次维护年份不能早于建成年份', en: 'Maintenance cannot predate construction' },
+    },
+    {
+      id: 'yearly-maintenance-recent',
+      expr: "not(${maintenance_mode} = 'yearly' and ${last_maintenance_year} < 2019)",
+      path: 'last_maintenance_year',
+      message: { zh: '维护方式为每年清理,但最近一次维护早于2019年,请核实', en: 'Maintained yearly, yet last maintained before 2019: please verify' },
+      severity: 'warning',
+    },
+  ],
+});
+
+export const entry: CatalogEntry = {
+  definition,
+  sample: {
+    name: '青山林场木荷防火林带1号',
+    belt_type: 'biological',
+    belt_species: '木荷',
+    build_year: 2012,
+    investment: 36.5,
+    organiser: 'forest_farm',
+    management_unit: '某县国有青山林场',
+    start_point: { lat: 27.141001, lng: 111.668002 },
+    end_point: { lat: 27.152003, lng: 111.681004 },
+    footprint: {
+      type: 'Polygon',
+      coordinates: [[[111.668002, 27.141001], [111.681004, 27.152003], [111.681104, 27.151903], [111.668102, 27.140901], [111.668002, 27.141001]]],
+    },
+    address: '白云镇青山村青山林场三工区',
+    length: 2.35,
+    width: 15,
+    maintenance_mode: 'yearly',
+    last_maintenance_year: 2020,
+    condition: 'good',
+    ...FOOTER_SAMPLE,
+  },
+  violations: [
+    { rule: 'name required', patch: { name: undefined }, path: 'data.name', code: 'required' },
+    { rule: 'name is not a placeholder', patch: { name: '无' }, path: 'data.name', code: 'constraint' },
+    { rule: 'managing unit is not a placeholder', patch: { management_unit: '未知' }, path: 'data.management_unit', code: 'constraint' },
+    { rule: 'address is not a placeholder', patch: { address: '不详' }, path: 'data.address', code: 'constraint' },
+    { rule: 'species required for a biological belt', patch: { belt_species: undefined }, path: 'data.belt_species', code: 'required' },
+    { rule: 'species is not a placeholder', patch: { belt_species: '/' }, path: 'data.belt_species', code: 'constraint' },
+    { rule: 'other type → description', patch: { belt_type: 'other', belt_type_other: undefined }, path: 'data.belt_type_other', code: 'required' },
+    { rule: 'other manager → description', patch: { organiser: 'other', organiser_other: undefined }, path: 'data.organiser_other', code: 'required' },
+    { rule: 'start point inside China', patch: { start_point: { lat: 27, lng: 140 } }, path: 'data.start_point', code: 'out-of-bounds' },
+    { rule: 'build year ≤ 2020', patch: { build_year: 2021 }, path: 'data.build_year', code: 'max' },
+    { rule: 'length > 0', patch: { length: 0 }, path: 'data.length', code: 'min-exclusive' },
+    { rule: 'width > 0', patch: { width: 0 }, path: 'data.width', code: 'min-exclusive' },
+    { rule: 'last maintenance year required when maintained', patch: { last_maintenance_year: undefined }, path: 'data.last_maintenance_year', code: 'required' },
+    { rule: 'last maintenance year ≥ build year', patch: { last_maintenance_year: 2010 }, path: 'data.last_maintenance_year', code: 'rule' },
+    { rule: 'last maintenance year ≤ 2020', patch: { last_maintenance_year: 2021 }, path: 'data.last_maintenance_year', code: 'max' },
+    { rule: 'photos required', patch: { photos: undefined }, path: 'data.photos', code: 'required' },
+    ...FOOTER_VIOLATIONS,
+  ],
+};
