@@ -1,0 +1,112 @@
+/** Progress repository: one item per cell (form, leaf region) under its county; one Query reads a district. */
+import { BatchWriteCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { countyOf } from '#domain/regions';
+import type { Cell } from '#domain/progress';
+import type { ProgressStore, TargetChange } from '#app/ports';
+import { DIRECTORY, PROGRESS, tableName } from './tables';
+
+const COUNT_KEYS = ['draft', 'submitted', 'returned', 'approved'] as const;
+
+export class DynamoProgressStore implements ProgressStore {
+  private readonly table: string;
+  private readonly directory: string;
+
+  constructor(private readonly db: DynamoDBDocumentClient, env?: Record<string, string | undefined>) {
+    this.table = tableName(PROGRESS, env);
+    this.directory = tableName(DIRECTORY, env);
+  }
+
+  /** getProgressForCounty(county): every cell of the district. Items read = number of cells, whatever the submissions. */
+  async cellsForCounty(county: string): Promise<Cell[]> {
+    const cells: Cell[] = [];
+    let key: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'county = :c', ExpressionAttributeValues: { ':c': county }, ExclusiveStartKey: key }),
+      );
+      for (const it of r.Items ?? []) {
+        const [formId, regionCode] = String(it.cell).split('#') as [string, string];
+        cells.push({
+          formId,
+          regionCode,
+          target: Number(it.target ?? 0),
+          draft: Number(it.draft ?? 0),
+          submitted: Number(it.submitted ?? 0),
+          returned: Number(it.returned ?? 0),
+          approved: Number(it.approved ?? 0),
+          ...(it.attestedNone ? { attestedNone: true } : {}),
+        });
+      }
+      key = r.LastEvaluatedKey;
+    } while (key);
+    return cells;
+  }
+
+  /** Set targets of the listed cells only (counters untouched), with a history entry per change; 25 cells per transaction. */
+  async setTargets(changes: TargetChange[], by: string, at: string): Promise<void> {
+    for (let i = 0; i < changes.length; i += 25) {
+      const chunk = changes.slice(i, i + 25);
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: chunk.flatMap((c) => [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { county: countyOf(c.regionCode), cell: `${c.formId}#${c.regionCode}` },
+                UpdateExpression: 'SET #t = :t, #f = :f, #r = :r, #tu = :at',
+                ExpressionAttributeNames: { '#t': 'target', '#f': 'formId', '#r': 'regionCode', '#tu': 'targetUpdatedAt' },
+                ExpressionAttributeValues: { ':t': c.target, ':f': c.formId, ':r': c.regionCode, ':at': at },
+              },
+            },
+            {
+              Put: {
+                TableName: this.directory,
+                Item: { pk: `TARGETLOG#${c.formId}#${c.regionCode}`, sk: `${at}#${Math.random().toString(36).slice(2, 8)}`, target: c.target, by, at },
+              },
+            },
+          ]),
+        }),
+      );
+    }
+  }
+
+  /** Overwrite the status counters of cells (reconcile repair); targets are kept. */
+  async setCounts(county: string, cells: Cell[]): Promise<void> {
+    for (const c of cells) {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { county, cell: `${c.formId}#${c.regionCode}` },
+                UpdateExpression: `SET ${COUNT_KEYS.map((k) => `#${k} = :${k}`).join(', ')}, #f = :f, #r = :r`,
+                ExpressionAttributeNames: { ...Object.fromEntries(COUNT_KEYS.map((k) => [`#${k}`, k])), '#f': 'formId', '#r': 'regionCode' },
+                ExpressionAttributeValues: { ...Object.fromEntries(COUNT_KEYS.map((k) => [`:${k}`, c[k]])), ':f': c.formId, ':r': c.regionCode },
+              },
+            },
+          ],
+        }),
+      );
+    }
+  }
+}
+
+/** Seed helper: write many cells at once (targets only), 25 per batch. */
+export async function putTargetCells(db: DynamoDBDocumentClient, changes: TargetChange[], env?: Record<string, string | undefined>) {
+  const table = tableName(PROGRESS, env);
+  for (let i = 0; i < changes.length; i += 25) {
+    const chunk = changes.slice(i, i + 25);
+    let req: Record<string, unknown[]> | undefined = {
+      [table]: chunk.map((c) => ({
+        PutRequest: {
+          Item: { county: countyOf(c.regionCode), cell: `${c.formId}#${c.regionCode}`, formId: c.formId, regionCode: c.regionCode, target: c.target, draft: 0, submitted: 0, returned: 0, approved: 0 },
+        },
+      })),
+    };
+    while (req && Object.keys(req).length) {
+      const r = await db.send(new BatchWriteCommand({ RequestItems: req as never }));
+      req = r.UnprocessedItems as Record<string, unknown[]> | undefined;
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * save-submission — PUT /api/submissions/{id}[?submit=true]
+ *  1. check the body shape: exactly { formId, regionCode, data } (400 otherwise);
+ *  2. without If-Match it is a create: an unused id is created (201); the same request again is replayed; other content → 409;
+ *     with If-Match it is an update: a stale version → 412, unless it is a retry of the last successful write (replayed);
+ *  3. authorize: the caller writes this form's sector in this region (403); formId/regionCode never change (409);
+ *     only draft and returned submissions can be edited (409);
+ *  4. validate: types and shapes always; with submit=true every required field and rule, and every attachment exists (422);
+ *  5. commit the record, the progress counters and the audit entries in one transaction.
+ */
+import { can } from '#domain/access';
+import { DomainError } from '#domain/errors';
+import type { Principal } from '#domain/principal';
+import { contains, isRegionCode, levelOf } from '#domain/regions';
+import { transition } from '#domain/workflow';
+import { isUuid } from '#domain/identifiers';
+import { validate } from '#domain/validate';
+import { WriteConflict, type HistoryEntry, type Ports, type Submission, type SubmissionWrite } from './ports';
+import { checkAttachments, isReplay, requestKey, sha256, canonicalJson, validationError } from './submission-support';
+
+export interface SaveSubmissionInput {
+  id: string;
+  body: unknown;
+  ifMatch: number | undefined;
+  submit: boolean;
+}
+
+export interface SaveResult {
+  status: 200 | 201;
+  submission: Submission;
+}
+
+const BODY_KEYS = ['formId', 'regionCode', 'data'];
+
+function parseBody(body: unknown): { formId: string; regionCode: string; data: Record<string, unknown> } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new DomainError('request.malformed', 'The body must be a JSON object { formId, regionCode, data }');
+  }
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !BODY_KEYS.includes(k));
+  if (unknown.length) {
+    throw new DomainError(
+      'request.unknown-key',
+      `Only formId, regionCode and data can be sent; not ${unknown.join(', ')}`,
+      unknown.map((k) => ({ path: k, code: 'unknown-key', message: { zh: '不允许的字段', en: 'Key not allowed here' } })),
+    );
+  }
+  const missing = BODY_KEYS.filter((k) => b[k] === undefined);
+  if (missing.length) {
+    throw new DomainError(
+      'request.malformed',
+      `Missing ${missing.join(', ')}`,
+      missing.map((k) => ({ path: k, code: 'required', message: { zh: '缺少此项', en: 'Missing' } })),
+    );
+  }
+  if (typeof b.formId !== 'string' || typeof b.regionCode !== 'string') {
+    throw new DomainError('request.malformed', 'formId and regionCode are strings');
+  }
+  if (typeof b.data !== 'object' || b.data === null || Array.isArray(b.data)) {
+    throw new DomainError('request.malformed', 'data must be an object of answers', [{ path: 'data', code: 'type', message: { zh: '应为对象', en: 'Must be an object' } }]);
+  }
+  return { formId: b.formId, regionCode: b.regionCode, data: b.data as Record<string, unknown> };
+}
+
+export async function saveSubmission(ports: Ports, principal: Principal, input: SaveSubmissionInput): Promise<SaveResult> {
+  if (!isUuid(input.id)) throw new DomainError('request.bad-parameter', 'Submission ids are client-generated UUIDs');
+  const body = parseBody(input.body);
+  const key = requestKey({ op: 'put', submit: input.submit, ifMatch: input.ifMatch ?? null, ...body });
+  // A create retried with the same content is recognised whatever If-Match it carries.
+  const createKey = requestKey({ op: 'put', submit: input.submit, ifMatch: null, ...body });
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = await ports.submissions.get(input.id);
+    const visible = existing && can(principal, 'submission.read', { sector: existing.sector, regionCode: existing.regionCode });
+
+    if (input.ifMatch === undefined) {
+      if (existing) {
+        if (isReplay(existing, createKey, principal.userId)) {
+          return { status: existing.lastWrite?.status === 201 ? 201 : 200, submission: existing };
+        }
+        if (!visible) throw new DomainError('submission.conflict', 'This id is already taken; generate a new one');
+        throw new DomainError('submission.conflict', 'A different submission already has this id; send If-Match to update it');
+      }
+    } else {
+      if (!existing || !visible) throw new DomainError('resource.not-found', `No submission ${input.id}`);
+      if (isReplay(existing, key, principal.userId)) return { status: 200, submission: existing };
+    }
+
+    const form = existing
+      ? await ports.directory.formVersion(existing.formId, existing.formVersion)
+      : await ports.directory.currentForm(body.formId);
+    if (!form) {
+      throw validationError([{ path: 'formId', code: 'unknown-form', message: { zh: '没有此表', en: 'No such form' } }]);
+    }
+    if (!can(principal, 'submission.write', { sector: form.sector, regionCode: body.regionCode })) {
+      throw new DomainError('access.forbidden', `You cannot write ${form.id} in region ${body.regionCode}`);
+    }
+    if (existing) {
+      if (existing.formId !== body.formId || existing.regionCode !== body.regionCode) {
+        throw new DomainError('submission.immutable-key', 'formId and regionCode cannot change after create');
+      }
+      if (existing.version !== input.ifMatch) throw new DomainError('version.stale', `The current version is ${existing.version}`);
+    }
+
+    const regions = await ports.directory.regions();
+    if (!isRegionCode(body.regionCode) || !regions.some((r) => r.code === body.regionCode) || levelOf(body.regionCode) !== form.regionLevel) {
+      throw validationError([
+        { path: 'regionCode', code: 'region', message: { zh: `应为本区的${form.regionLevel}级区划`, en: `Must be a ${form.regionLevel} of this district` } },
+      ]);
+    }
+
+    const now = ports.now().toISOString();
+    const audit: HistoryEntry[] = [];
+    const from = existing?.status ?? null;
+    if (existing) transition(existing, 'update', principal);
+
+    const regionExists = (c: string) => regions.some((r) => r.code === c);
+    const draft = validate(form, body.data, { mode: input.submit ? 'submit' : 'draft', regionExists });
+    if (!draft.ok) throw validationError(draft.errors);
+    let attachments = existing?.attachments ?? [];
+    if (input.submit) attachments = await checkAttachments(ports, input.id, form, draft.data);
+
+    let status = existing?.status ?? 'draft';
+    audit.push({ at: now, by: principal.userId, action: existing ? 'updated' : 'created', from, to: status });
+    if (input.submit) {
+      const t = transition({ status, sector: form.sector, regionCode: body.regionCode, createdBy: existing?.createdBy ?? principal.userId }, 'submit', principal);
+      audit.push({ at: now, by: principal.userId, action: 'submitted', from: status, to: t.to });
+      status = t.to;
+    }
+
+    const httpStatus = existing ? 200 : 201;
+    const next: Submission = {
+      id: input.id,
+      formId: form.id,
+      formVersion: form.version,
+      sector: form.sector,
+      part: form.part,
+      regionCode: body.regionCode,
+      status,
+      version: (existing?.version ?? 0) + 1,
+      data: draft.data,
+      attachments,
+      createdBy: existing?.createdBy ?? principal.userId,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      ...(status === 'submitted' ? { submittedAt: now } : existing?.submittedAt ? { submittedAt: existing.submittedAt } : {}),
+      ...(existing?.reviewNote ? { reviewNote: existing.reviewNote } : {}),
+      contentHash: sha256(canonicalJson(draft.data)),
+      lastWrite: { key: existing ? key : createKey, by: principal.userId, status: httpStatus },
+    };
+    const counters: SubmissionWrite['counters'] = {};
+    if (!existing) counters[status] = 1;
+    else if (existing.status !== status) {
+      counters[existing.status] = -1;
+      counters[status] = 1;
+    }
+    try {
+      await ports.submissions.write({ next, expect: existing ? { version: existing.version, status: existing.status } : { create: true }, counters, audit });
+      return { status: httpStatus, submission: next };
+    } catch (e) {
+      if (!(e instanceof WriteConflict)) throw e;
+      // Someone wrote first: re-read and decide again (replay, 409 or 412).
+    }
+  }
+  throw new DomainError('version.stale', 'The submission changed while saving; reload and try again');
+}
+
+/** Region check used by list filters: is `code` inside the caller's scope or containing it? */
+export function overlaps(scope: string, code: string): boolean {
+  return contains(scope, code) || contains(code, scope);
+}

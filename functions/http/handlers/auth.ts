@@ -1,0 +1,19 @@
+import { describeMe } from '#app/read-reference';
+import { logIn } from '#app/log-in';
+import { localKeys, type LocalKeys } from '#adapters/identity/local';
+import { DomainError } from '#domain/errors';
+import { endpoint } from '../wrap';
+
+let keys: Promise<LocalKeys> | undefined;
+
+/** Local mode signs its own tokens with the key pair under DATA_DIR (LOCAL_KEYS_FILE). */
+export function localSigningKeys(): Promise<LocalKeys> {
+  const file = process.env.LOCAL_KEYS_FILE;
+  if (!file) throw new DomainError('route.not-found', 'Password login exists in local mode only');
+  keys ??= localKeys(file);
+  return keys;
+}
+
+export const login = endpoint('auth', 'login', async ({ ports, body }) => ({ status: 200, body: await logIn(ports, await localSigningKeys(), body) }));
+
+export const me = endpoint('auth', 'me', async ({ principal }) => ({ status: 200, body: describeMe(principal) }));

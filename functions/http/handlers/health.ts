@@ -1,0 +1,3 @@
+import { endpoint } from '../wrap';
+
+export const health = endpoint('health', 'health', async () => ({ status: 200, body: { ok: true } }));

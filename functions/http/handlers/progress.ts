@@ -1,0 +1,10 @@
+import { getProgress as read } from '#app/get-progress';
+import { putTargets as write } from '#app/put-targets';
+import { reconcileProgress } from '#app/reconcile-progress';
+import { endpoint } from '../wrap';
+
+export const getProgress = endpoint('progress', 'getProgress', async ({ ports, principal, query }) => ({ status: 200, body: await read(ports, principal, query) }));
+
+export const putTargets = endpoint('progress', 'putTargets', async ({ ports, principal, body }) => ({ status: 200, body: await write(ports, principal, body) }));
+
+export const reconcile = endpoint('progress', 'reconcile', async ({ ports, principal, body }) => ({ status: 200, body: await reconcileProgress(ports, principal, body) }));

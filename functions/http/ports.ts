@@ -1,0 +1,32 @@
+/** Builds the ports for handlers from the environment once per process (per Lambda container, or the local server). */
+import { randomUUID } from 'node:crypto';
+import type { Ports } from '#app/ports';
+import { documentClient } from '#adapters/dynamo/client';
+import { DynamoDirectoryStore } from '#adapters/dynamo/directory';
+import { DynamoProgressStore } from '#adapters/dynamo/progress';
+import { DynamoSubmissionStore } from '#adapters/dynamo/submissions';
+import { S3FileStore, s3Client } from '#adapters/s3/files';
+
+let ports: Ports | undefined;
+
+export function portsFromEnv(env: Record<string, string | undefined> = process.env): Ports {
+  const db = documentClient(env);
+  return {
+    submissions: new DynamoSubmissionStore(db, env),
+    progress: new DynamoProgressStore(db, env),
+    directory: new DynamoDirectoryStore(db, env),
+    files: new S3FileStore(s3Client(env), env.BUCKET ?? 'risk-census-files'),
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
+}
+
+export function getPorts(): Ports {
+  ports ??= portsFromEnv();
+  return ports;
+}
+
+/** The local server (and tests) install ports explicitly. */
+export function setPorts(p: Ports | undefined): void {
+  ports = p;
+}

@@ -1,0 +1,136 @@
+/**
+ * The one route table. The local server dispatches with it; the CDK stack creates one API route and one function per
+ * entry from it, with the JWT authorizer on every route that has `auth: true`, and grants derived from `uses`.
+ */
+import type { Role } from '#domain/principal';
+import type { TableDef } from '#adapters/dynamo/tables';
+
+export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export interface RouteDef {
+  method: Method;
+  /** API Gateway path syntax: `/api/submissions/{id}`. */
+  path: string;
+  /** Module under functions/http/handlers/ and its exported handler. */
+  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress';
+  handler: string;
+  /** false only for health and the local login. */
+  auth: boolean;
+  /** Roles that may call the route at all; finer checks (sector, region) happen in the use case. */
+  roles: readonly Role[];
+  /** What the route's use case touches, for least-privilege grants. */
+  uses: {
+    tables: { id: TableDef['id']; access: 'read' | 'write' }[];
+    bucket?: { prefix: string; access: 'read' | 'write' | 'head' }[];
+  };
+  /** Local mode only (the AWS stack uses Cognito instead). */
+  localOnly?: boolean;
+}
+
+const ALL: readonly Role[] = ['admin', 'reviewer', 'staff', 'viewer'];
+const WORKERS: readonly Role[] = ['admin', 'reviewer', 'staff'];
+const dir = { id: 'directory', access: 'read' } as const;
+
+export const ROUTES: readonly RouteDef[] = [
+  { method: 'GET', path: '/api/health', module: 'health', handler: 'health', auth: false, roles: ALL, uses: { tables: [] } },
+  {
+    method: 'POST', path: '/api/auth/login', module: 'auth', handler: 'login', auth: false, roles: ALL, localOnly: true,
+    uses: { tables: [dir] },
+  },
+  { method: 'GET', path: '/api/me', module: 'auth', handler: 'me', auth: true, roles: ALL, uses: { tables: [dir] } },
+  { method: 'GET', path: '/api/regions', module: 'reference', handler: 'listRegions', auth: true, roles: ALL, uses: { tables: [dir] } },
+  { method: 'GET', path: '/api/forms', module: 'reference', handler: 'listForms', auth: true, roles: ALL, uses: { tables: [dir] } },
+  { method: 'GET', path: '/api/forms/{formId}', module: 'reference', handler: 'getForm', auth: true, roles: ALL, uses: { tables: [dir] } },
+  {
+    method: 'GET', path: '/api/forms/{formId}/versions/{version}', module: 'reference', handler: 'getFormVersion', auth: true, roles: ALL,
+    uses: { tables: [dir] },
+  },
+  {
+    method: 'GET', path: '/api/submissions', module: 'submissions', handler: 'list', auth: true, roles: WORKERS,
+    uses: { tables: [dir, { id: 'submissions', access: 'read' }] },
+  },
+  {
+    method: 'GET', path: '/api/review-queue', module: 'submissions', handler: 'reviewQueue', auth: true, roles: ['admin', 'reviewer'],
+    uses: { tables: [dir, { id: 'submissions', access: 'read' }] },
+  },
+  {
+    method: 'GET', path: '/api/submissions/{id}', module: 'submissions', handler: 'get', auth: true, roles: WORKERS,
+    uses: { tables: [dir, { id: 'submissions', access: 'read' }, { id: 'audit', access: 'read' }] },
+  },
+  {
+    method: 'PUT', path: '/api/submissions/{id}', module: 'submissions', handler: 'put', auth: true, roles: ['admin', 'staff'],
+    uses: {
+      tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }],
+      bucket: [{ prefix: 'attachments/', access: 'head' }],
+    },
+  },
+  {
+    method: 'POST', path: '/api/submissions/{id}/submit', module: 'submissions', handler: 'submit', auth: true, roles: ['admin', 'staff'],
+    uses: {
+      tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }],
+      bucket: [{ prefix: 'attachments/', access: 'head' }],
+    },
+  },
+  {
+    method: 'POST', path: '/api/submissions/{id}/review', module: 'submissions', handler: 'review', auth: true, roles: ['admin', 'reviewer'],
+    uses: { tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }] },
+  },
+  {
+    method: 'POST', path: '/api/submissions/{id}/admin', module: 'submissions', handler: 'adminAction', auth: true, roles: ['admin'],
+    uses: { tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }] },
+  },
+  {
+    method: 'POST', path: '/api/submissions/{id}/attachments', module: 'submissions', handler: 'createAttachment', auth: true,
+    roles: ['admin', 'staff'],
+    uses: { tables: [dir, { id: 'submissions', access: 'read' }], bucket: [{ prefix: 'attachments/', access: 'write' }] },
+  },
+  {
+    method: 'GET', path: '/api/submissions/{id}/attachments/{attachmentId}', module: 'submissions', handler: 'getAttachment', auth: true,
+    roles: WORKERS,
+    uses: { tables: [dir, { id: 'submissions', access: 'read' }], bucket: [{ prefix: 'attachments/', access: 'read' }] },
+  },
+  {
+    method: 'PUT', path: '/api/targets', module: 'progress', handler: 'putTargets', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'progress', access: 'write' }] },
+  },
+  {
+    method: 'GET', path: '/api/progress', module: 'progress', handler: 'getProgress', auth: true, roles: ALL,
+    uses: { tables: [dir, { id: 'progress', access: 'read' }] },
+  },
+  {
+    method: 'POST', path: '/api/admin/reconcile', module: 'progress', handler: 'reconcile', auth: true, roles: ['admin'],
+    uses: { tables: [dir, { id: 'submissions', access: 'read' }, { id: 'progress', access: 'write' }] },
+  },
+];
+
+/** Match a method + path against the table; returns the route and its path parameters. */
+export function matchRoute(method: string, path: string): { route: RouteDef; params: Record<string, string> } | { methodNotAllowed: true } | undefined {
+  let pathMatched = false;
+  for (const route of ROUTES) {
+    const params = matchPath(route.path, path);
+    if (!params) continue;
+    pathMatched = true;
+    if (route.method === method) return { route, params };
+  }
+  return pathMatched ? { methodNotAllowed: true } : undefined;
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const a = pattern.split('/');
+  const b = path.split('/');
+  if (a.length !== b.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i]!;
+    const s = b[i]!;
+    if (p.startsWith('{') && p.endsWith('}')) {
+      if (!s) return undefined;
+      try {
+        params[p.slice(1, -1)] = decodeURIComponent(s);
+      } catch {
+        return undefined;
+      }
+    } else if (p !== s) return undefined;
+  }
+  return params;
+}
