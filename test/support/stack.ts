@@ -11,10 +11,10 @@ export interface TestStack extends LocalStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(opts: { webRoot?: string } = {}): Promise<TestStack> {
   process.env.LOG_LEVEL = 'silent';
   const dataDir = mkdtempSync(join(tmpdir(), 'risk-census-test-'));
-  const stack = await startLocalStack({ dataDir, inMemory: true, webRoot: join(dataDir, 'no-web') });
+  const stack = await startLocalStack({ dataDir, inMemory: true, webRoot: opts.webRoot ?? join(dataDir, 'no-web') });
   return {
     ...stack,
     dataDir,

@@ -1,0 +1,87 @@
+/**
+ * The only module that calls the API. Adds the bearer token, parses problem+json into ApiError (with field paths),
+ * exposes ETags for If-Match, and sends the user to the login page when the session has expired.
+ */
+import { goto } from '$app/navigation';
+import { config } from './config';
+import { session } from './session.svelte';
+
+export interface FieldError {
+  path: string;
+  code: string;
+  message: { zh: string; en: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail || code);
+  }
+  /** True when the request never reached the server (offline, DNS, connection reset). */
+  get network(): boolean {
+    return this.status === 0;
+  }
+}
+
+export interface ApiResponse<T> {
+  body: T;
+  status: number;
+  etag: string | null;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  const { apiBase } = await config();
+  const h: Record<string, string> = { accept: 'application/json', ...headers };
+  const token = session.token;
+  if (token) h.authorization = `Bearer ${token}`;
+  if (body !== undefined) h['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(apiBase + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, 'network', (e as Error).message);
+  }
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  if (!res.ok) {
+    const p = (parsed ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
+    if (res.status === 401 && !path.startsWith('/api/auth/')) {
+      session.signOut();
+      const next = location.pathname + location.search;
+      await goto(`/login?expired=1&next=${encodeURIComponent(next)}`);
+    }
+    throw new ApiError(res.status, p.code ?? 'http', p.detail ?? p.title ?? res.statusText, p.errors ?? []);
+  }
+  return { body: parsed as T, status: res.status, etag: res.headers.get('etag') };
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  put: <T>(path: string, body: unknown, headers?: Record<string, string>) => request<T>('PUT', path, body, headers),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>('POST', path, body, headers),
+  ifMatch: (version: number) => ({ 'if-match': `"${version}"` }),
+};
+
+/** Upload a file straight to storage through a presigned POST, reporting progress (0–1). */
+export function uploadToStorage(upload: { url: string; fields: Record<string, string> }, file: Blob, onProgress?: (f: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+    form.append('file', file);
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', upload.url);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+    xhr.onload = () => (xhr.status < 300 ? resolve() : reject(new ApiError(xhr.status, 'upload', xhr.responseText.slice(0, 200))));
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'upload failed'));
+    xhr.send(form);
+  });
+}
