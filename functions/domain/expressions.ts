@@ -777,7 +777,7 @@ function shift(x: number, d: number): number {
 }
 
 /** Round half away from zero to `digits` decimals (negative digits round to tens, hundreds, …). */
-function roundHalfAway(x: number, digits: number): number | null {
+export function roundHalfAway(x: number, digits: number): number | null {
   const d = Math.trunc(digits);
   if (d > 100) return x;
   const scaled = shift(Math.abs(x), d);

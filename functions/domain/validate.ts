@@ -11,7 +11,7 @@
  */
 import { allFields, type Bounds, type Field, type FormDefinition, type LeafField, type RepeatField } from './forms';
 import { fieldMessage, type FieldError } from './errors';
-import { evaluate, evaluateCondition, parse, type Expr } from './expressions';
+import { evaluate, evaluateCondition, parse, roundHalfAway, type Expr } from './expressions';
 import { isCalendarDate, isUuid, isValidIdCard, isValidPhone, isValidUscc } from './identifiers';
 import { isRegionCode, levelOf } from './regions';
 
@@ -325,7 +325,8 @@ function settle(fields: Map<string, CompiledField>, top: Answers, today: string,
       if (relevant && c.calculate) {
         const v = evaluate(c.calculate, envFor(top, today, row));
         const precision = c.field.type === 'calculate' ? c.field.precision : undefined;
-        next = typeof v === 'number' && Number.isFinite(v) && precision !== undefined ? Number(v.toFixed(precision)) : v;
+        // Decimal half-away-from-zero, the same rounding as round() in expressions (3.525 → 3.53, not binary 3.52).
+        next = typeof v === 'number' && Number.isFinite(v) && precision !== undefined ? roundHalfAway(v, precision) : v;
         if (next === null || (typeof next === 'number' && !Number.isFinite(next))) next = undefined;
       }
       if (next === undefined) {

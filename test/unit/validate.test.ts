@@ -79,6 +79,12 @@ describe('validate', () => {
     expect(r.data.density).toBe(400.2);
   });
 
+  it('rounds calculations half away from zero in decimal, like round()', () => {
+    // Binary toFixed would give 0.1 for 0.15; decimal rounding gives 0.2.
+    expect(submit({ ...valid, area: 14.1, floors: 4 }).data.density).toBe(3.5);
+    expect(submit({ ...valid, area: 0.15, floors: 1 }).data.density).toBe(0.2); // (0.15).toFixed(1) is '0.1'
+  });
+
   it('replaces a client-sent value of a calculated field', () => {
     expect(submit({ ...valid, density: 1 }).data.density).toBe(400.2);
   });
