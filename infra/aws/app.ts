@@ -1,0 +1,9 @@
+/**
+ * The CDK app (cdk.json: `node --import tsx infra/aws/app.ts`). Synthesis needs no credentials and no network: the
+ * stack is environment-agnostic. cdk-nag AwsSolutions runs as a validation plugin, so an unacknowledged finding fails
+ * `cdk synth` / `cdk deploy`. Options: -c stackName=… -c domainPrefix=… -c alarmEmail=… -c webAclArn=… -c mfa=optional|required
+ */
+import { buildApp } from './stack';
+
+const { app } = buildApp({ nag: true });
+app.synth();
