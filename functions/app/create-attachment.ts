@@ -6,7 +6,7 @@
  */
 import { can } from '#domain/access';
 import { DomainError, type FieldError } from '#domain/errors';
-import { allFields } from '#domain/forms';
+import { allFields } from '#domain/form-fields';
 import type { Principal } from '#domain/principal';
 import { transition } from '#domain/workflow';
 import { attachmentKey, type Ports, type UploadGrant } from './ports';

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { can } from '#domain/access';
 import { DomainError, type FieldError } from '#domain/errors';
-import { allFields, type FormDefinition } from '#domain/forms';
+import { allFields } from '#domain/form-fields';
+import type { FormDefinition } from '#domain/forms';
 import type { Principal } from '#domain/principal';
 import { attachmentKey, type HistoryEntry, type Ports, type Submission } from './ports';
 

@@ -225,12 +225,4 @@ export function defineForm(input: FormDefinitionInput): FormDefinition {
   return FormDefinition.parse(input);
 }
 
-/** Depth-first list of every field including repeat sub-fields, with its parent repeat (if any). */
-export function allFields(def: Pick<FormDefinition, 'fields'>): { field: Field; parent?: RepeatField }[] {
-  const out: { field: Field; parent?: RepeatField }[] = [];
-  for (const f of def.fields) {
-    out.push({ field: f });
-    if (f.type === 'repeat') for (const sub of f.fields) out.push({ field: sub, parent: f });
-  }
-  return out;
-}
+export { allFields } from './form-fields';

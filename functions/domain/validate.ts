@@ -9,7 +9,8 @@
  *  5. submit mode only: required / required-if, ranges, formats, min rows, field constraints, cross-field rules.
  * Drafts may be partial: draft mode checks shapes, types, choices and size limits only, so unfinished work can always be saved.
  */
-import { allFields, type Bounds, type Field, type FormDefinition, type LeafField, type RepeatField } from './forms';
+import type { Bounds, Field, FormDefinition, LeafField, RepeatField } from './forms';
+import { allFields } from './form-fields';
 import { fieldMessage, type FieldError } from './errors';
 import { evaluate, evaluateCondition, parse, roundHalfAway, type Expr } from './expressions';
 import { isCalendarDate, isUuid, isValidIdCard, isValidPhone, isValidUscc } from './identifiers';

@@ -3,9 +3,9 @@
  * Published form versions are immutable, so they are cached in memory for the life of the process.
  */
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FormDefinition } from '#domain/forms';
+import type { FormDefinition } from '#domain/forms';
 import type { Region } from '#domain/regions';
-import type { DirectoryStore, FormSummary, Member } from '#app/ports';
+import type { DirectoryStore, FormSummary, JobRecord, Member } from '#app/ports';
 import { DIRECTORY, tableName } from './tables';
 
 const pad = (v: number) => String(v).padStart(4, '0');
@@ -65,7 +65,9 @@ export class DynamoDirectoryStore implements DirectoryStore {
     if (cached) return cached;
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `FORM#${formId}`, sk: `V#${pad(version)}` } }));
     if (!r.Item) return undefined;
-    const def = FormDefinition.parse(JSON.parse(String(r.Item.definition)));
+    // Checked against the schema and checkDefinition when published; stored versions never change, so no re-parse here
+    // (which also keeps the schema library out of every function bundle).
+    const def = JSON.parse(String(r.Item.definition)) as FormDefinition;
     this.versions.set(k, def);
     return def;
   }
@@ -139,6 +141,30 @@ export class DynamoDirectoryStore implements DirectoryStore {
 
   async putLocalUser(u: LocalUser): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `USER#${u.username}`, sk: 'LOCAL', sub: u.sub, passwordHash: u.passwordHash } }));
+  }
+
+  /** putJob: `EXPORT#<id>` / `IMPORT#<id>` / `UPLOAD#<id>`, sk JOB; the record as one map, TTL on `expiresAt`. */
+  async putJob(job: JobRecord, expiresAt: number): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `${job.kind.toUpperCase()}#${job.id}`, sk: 'JOB', job, expiresAt } }));
+  }
+
+  /** getJob(kind, id): consistent read (a job is polled right after it was written); expired items count as gone. */
+  async getJob<T extends JobRecord>(kind: JobRecord['kind'], id: string): Promise<T | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `${kind.toUpperCase()}#${id}`, sk: 'JOB' }, ConsistentRead: true }));
+    if (!r.Item) return undefined;
+    // TTL deletion is lazy (up to days): an expired item is treated as already deleted.
+    if (typeof r.Item.expiresAt === 'number' && r.Item.expiresAt * 1000 < Date.now()) return undefined;
+    return r.Item.job as T;
+  }
+
+  /** getSetting(name): SETTINGS / <name>. */
+  async getSetting(name: string): Promise<{ value: unknown; by: string; at: string } | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: 'SETTINGS', sk: name } }));
+    return r.Item ? { value: r.Item.value, by: String(r.Item.by), at: String(r.Item.at) } : undefined;
+  }
+
+  async putSetting(name: string, value: unknown, by: string, at: string): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: 'SETTINGS', sk: name, value, by, at } }));
   }
 }
 
