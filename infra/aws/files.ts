@@ -8,7 +8,7 @@
  * (7 days), the files of background jobs under `exports/` and `imports/` (a day after their job records expire, see
  * functions/app/jobs.ts JOB_TTL_S) and superseded object versions (90 days; versioning protects attachments against an
  * accidental overwrite or delete). Orphaned uploads (a presigned POST whose submission
- * was never saved) are left in place; removing them needs tagging on reference (see README-deploy.md, "Limits").
+ * was never saved) are left in place; removing them needs tagging on reference (see the README, "Design notes and limits").
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';

@@ -187,13 +187,13 @@ export class Web extends Construct {
       acknowledge(
         this.distribution,
         'AwsSolutions-CFR2',
-        'a CLOUDFRONT-scope WAF web ACL must be created in us-east-1 and this stack is region-agnostic; the site is static files and the API enforces JWT auth and stage throttling. Pass -c webAclArn=<arn> to attach one (README-deploy.md).',
+        'a CLOUDFRONT-scope WAF web ACL must be created in us-east-1 and this stack is region-agnostic; the site is static files and the API enforces JWT auth and stage throttling. Pass -c webAclArn=<arn> to attach one (README, "Deploy to AWS").',
       );
     }
     acknowledge(
       this.distribution,
       'AwsSolutions-CFR4',
-      'the distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the viewer security policy (TLSv1); a minimum of TLSv1.2_2021 needs a custom domain with an ACM certificate (README-deploy.md, "Custom domain").',
+      'the distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the viewer security policy (TLSv1); a minimum of TLSv1.2_2021 needs a custom domain with an ACM certificate (README, "Design notes and limits").',
     );
   }
 
