@@ -5,7 +5,7 @@
 import { scopeFor } from '#domain/access';
 import type { Principal } from '#domain/principal';
 import { SECTOR_IDS } from '#domain/sectors';
-import { effectiveRegions, parseLimit } from './list-submissions';
+import { effectiveRegions, parseLimit, readPage } from './list-submissions';
 import type { Page, Ports } from './ports';
 import { view, type SubmissionView } from './submission-support';
 
@@ -18,6 +18,6 @@ export async function listReviewQueue(ports: Ports, principal: Principal, q: Rec
   if (!district || !sectors.length) return { items: [], nextCursor: null };
   const roots = effectiveRegions(scope.regions, q.regionCode, district);
   if (!roots.length) return { items: [], nextCursor: null };
-  const page = await ports.submissions.listAwaitingReview({ sectors, regions: roots, formId: q.formId, cursor: q.cursor, limit });
+  const page = await readPage(q.cursor, () => ports.submissions.listAwaitingReview({ sectors, regions: roots, formId: q.formId, cursor: q.cursor, limit }));
   return { items: page.items.map((s) => view(s)), nextCursor: page.nextCursor };
 }

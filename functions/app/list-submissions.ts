@@ -28,6 +28,22 @@ function bad(path: string, en: string, zh: string): DomainError {
   return new DomainError('request.bad-parameter', en, [{ path, code: 'invalid', message: { zh, en } }]);
 }
 
+/**
+ * Read one page; a cursor the store cannot start from (tampered with, or taken from another query) is the caller's
+ * mistake: 400 on `cursor`, never a 500. The store reports an unusable start key as a ValidationException (DynamoDB's
+ * name for it); any other failure, and any failure without a cursor, stays what it is.
+ */
+export async function readPage<T>(cursor: string | undefined, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (cursor !== undefined && (e as { name?: unknown } | null)?.name === 'ValidationException') {
+      throw bad('cursor', 'Invalid cursor; start again from the first page', '游标不正确，请从第一页重新开始');
+    }
+    throw e;
+  }
+}
+
 export function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return 50;
   const n = Number(raw);
@@ -74,17 +90,19 @@ export async function listSubmissions(ports: Ports, principal: Principal, q: Lis
 
   const status = q.status as Status | undefined;
   if (q.mine === 'true') {
-    const page = await ports.submissions.list({ createdBy: principal.userId, formId: q.formId, regions: roots, status, cursor: q.cursor, limit, ...(sectors.length === 1 ? { sector: sectors[0] } : {}) });
+    const page = await readPage(q.cursor, () =>
+      ports.submissions.list({ createdBy: principal.userId, formId: q.formId, regions: roots, status, cursor: q.cursor, limit, ...(sectors.length === 1 ? { sector: sectors[0] } : {}) }),
+    );
     return { items: page.items.filter((s) => sectors.includes(s.sector)).map((s) => view(s)), nextCursor: page.nextCursor };
   }
   if (q.formId !== undefined) {
-    const page = await ports.submissions.list({ formId: q.formId, regions: roots, status, cursor: q.cursor, limit });
+    const page = await readPage(q.cursor, () => ports.submissions.list({ formId: q.formId, regions: roots, status, cursor: q.cursor, limit }));
     return { items: page.items.map((s) => view(s)), nextCursor: page.nextCursor };
   }
   // Several sectors: read them one after another; the cursor carries which sector it is in.
   const [si, inner] = decodeOuter(q.cursor);
   for (let i = si; i < sectors.length; i++) {
-    const page = await ports.submissions.list({ sector: sectors[i], regions: roots, status, cursor: i === si ? inner : undefined, limit });
+    const page = await readPage(q.cursor, () => ports.submissions.list({ sector: sectors[i], regions: roots, status, cursor: i === si ? inner : undefined, limit }));
     if (page.items.length || page.nextCursor) {
       const next = page.nextCursor ? encodeOuter(i, page.nextCursor) : i + 1 < sectors.length ? encodeOuter(i + 1, undefined) : null;
       return { items: page.items.map((s) => view(s)), nextCursor: next };

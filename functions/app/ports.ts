@@ -4,10 +4,11 @@
  */
 import type { FormDefinition, Localized } from '#domain/forms';
 import type { Principal } from '#domain/principal';
-import type { Cell } from '#domain/progress';
+import type { Cell, Counts } from '#domain/progress';
 import type { Region } from '#domain/regions';
 import type { SectorId } from '#domain/sectors';
 import type { Status } from '#domain/workflow';
+import type { Readable } from 'node:stream';
 
 export interface Submission {
   id: string;
@@ -91,11 +92,38 @@ export interface TargetChange {
   target: number;
 }
 
+/** The district's progress on one day (China Standard Time), for the trend chart; upserted through the day. */
+export interface ProgressSnapshot {
+  county: string;
+  /** `YYYY-MM-DD` in China Standard Time (UTC+8). */
+  date: string;
+  /** When the figures were read (ISO 8601 UTC); a snapshot is only replaced by one read later. */
+  at: string;
+  total: Counts;
+  sectors: { sector: SectorId; total: Counts }[];
+}
+
 export interface ProgressStore {
   cellsForCounty(county: string): Promise<Cell[]>;
+  /** putDailySnapshot: upsert the day's snapshot unless the stored one was read later (then nothing is written). */
+  putDailySnapshot(s: ProgressSnapshot): Promise<void>;
+  /** listSnapshots(county): every daily snapshot of a district, oldest first. */
+  listSnapshots(county: string): Promise<ProgressSnapshot[]>;
   setTargets(changes: TargetChange[], by: string, at: string): Promise<void>;
   /** Overwrite the status counters of cells (used by reconcile to repair drift). */
   setCounts(county: string, cells: Cell[]): Promise<void>;
+  /** setAttestedNone: the region attests "none exist here" for a form (or withdraws it); logged like a target change. */
+  setAttestedNone(formId: string, regionCode: string, none: boolean, by: string, at: string): Promise<void>;
+  /** targetHistory(formId, regionCode): every logged target change and attestation of a cell, oldest first. */
+  targetHistory(formId: string, regionCode: string): Promise<TargetLogEntry[]>;
+}
+
+/** One entry of a cell's target log (TARGETLOG#…): a new target, or an attestation change. */
+export interface TargetLogEntry {
+  at: string;
+  by: string;
+  target?: number;
+  attestedNone?: boolean;
 }
 
 export interface FormSummary {
@@ -124,6 +152,22 @@ export interface DirectoryStore {
   putMember(m: Member): Promise<void>;
   /** Local mode only: the login record (scrypt hash) of a username. */
   localUser(username: string): Promise<{ username: string; sub: string; passwordHash: string } | undefined>;
+  /** putJob: create or replace a background job record (`<KIND>#<id>` / JOB), expiring at `expiresAt` (epoch seconds). */
+  putJob(job: JobRecord, expiresAt: number): Promise<void>;
+  /** getJob(kind, id): the job record, or undefined (unknown or expired). */
+  getJob<T extends JobRecord>(kind: JobRecord['kind'], id: string): Promise<T | undefined>;
+  /** getSetting(name): a district-wide setting (SETTINGS / <name>), e.g. the census deadline. */
+  getSetting(name: string): Promise<{ value: unknown; by: string; at: string } | undefined>;
+  putSetting(name: string, value: unknown, by: string, at: string): Promise<void>;
+}
+
+/** A background job (export, import, import upload) as stored in the directory table; the rest is kind-specific. */
+export interface JobRecord {
+  kind: 'export' | 'import' | 'upload';
+  id: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface UploadGrant {
@@ -135,6 +179,10 @@ export interface FileStore {
   presignUpload(key: string, contentType: string, maxSize: number, meta: Record<string, string>): Promise<UploadGrant>;
   exists(key: string): Promise<boolean>;
   presignDownload(key: string, fileName?: string): Promise<string>;
+  /** Stream a body of unknown length into `key` (multipart upload: memory stays at a few parts, whatever the size). */
+  putStream(key: string, body: Readable, contentType: string): Promise<{ bytes: number }>;
+  /** The object's bytes, or undefined when there is no such object; larger than `maxBytes` → throws. */
+  getBytes(key: string, maxBytes: number): Promise<Uint8Array | undefined>;
 }
 
 export interface Ports {

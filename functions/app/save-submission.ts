@@ -32,6 +32,9 @@ export interface SaveResult {
 
 const BODY_KEYS = ['formId', 'regionCode', 'data'];
 
+/** Largest stored submission record (its JSON, UTF-8), well under DynamoDB's 400 KB item limit (index keys and names add a little). */
+export const MAX_STORED_BYTES = 350 * 1024;
+
 function parseBody(body: unknown): { formId: string; regionCode: string; data: Record<string, unknown> } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DomainError('request.malformed', 'The body must be a JSON object { formId, regionCode, data }');
@@ -69,97 +72,112 @@ export async function saveSubmission(ports: Ports, principal: Principal, input: 
   // A create retried with the same content is recognised whatever If-Match it carries.
   const createKey = requestKey({ op: 'put', submit: input.submit, ifMatch: null, ...body });
 
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await ports.submissions.get(input.id);
-    const visible = existing && can(principal, 'submission.read', { sector: existing.sector, regionCode: existing.regionCode });
-
-    if (input.ifMatch === undefined) {
-      if (existing) {
-        if (isReplay(existing, createKey, principal.userId)) {
-          return { status: existing.lastWrite?.status === 201 ? 201 : 200, submission: existing };
-        }
-        if (!visible) throw new DomainError('submission.conflict', 'This id is already taken; generate a new one');
-        throw new DomainError('submission.conflict', 'A different submission already has this id; send If-Match to update it');
-      }
-    } else {
-      if (!existing || !visible) throw new DomainError('resource.not-found', `No submission ${input.id}`);
-      if (isReplay(existing, key, principal.userId)) return { status: 200, submission: existing };
-    }
-
-    const form = existing
-      ? await ports.directory.formVersion(existing.formId, existing.formVersion)
-      : await ports.directory.currentForm(body.formId);
-    if (!form) {
-      throw validationError([{ path: 'formId', code: 'unknown-form', message: { zh: '没有此表', en: 'No such form' } }]);
-    }
-    if (!can(principal, 'submission.write', { sector: form.sector, regionCode: body.regionCode })) {
-      throw new DomainError('access.forbidden', `You cannot write ${form.id} in region ${body.regionCode}`);
-    }
-    if (existing) {
-      if (existing.formId !== body.formId || existing.regionCode !== body.regionCode) {
-        throw new DomainError('submission.immutable-key', 'formId and regionCode cannot change after create');
-      }
-      if (existing.version !== input.ifMatch) throw new DomainError('version.stale', `The current version is ${existing.version}`);
-    }
-
-    const regions = await ports.directory.regions();
-    if (!isRegionCode(body.regionCode) || !regions.some((r) => r.code === body.regionCode) || levelOf(body.regionCode) !== form.regionLevel) {
-      throw validationError([
-        { path: 'regionCode', code: 'region', message: { zh: `应为本区的${form.regionLevel}级区划`, en: `Must be a ${form.regionLevel} of this district` } },
-      ]);
-    }
-
-    const now = ports.now().toISOString();
-    const audit: HistoryEntry[] = [];
-    const from = existing?.status ?? null;
-    if (existing) transition(existing, 'update', principal);
-
-    const regionExists = (c: string) => regions.some((r) => r.code === c);
-    const draft = validate(form, body.data, { mode: input.submit ? 'submit' : 'draft', regionExists });
-    if (!draft.ok) throw validationError(draft.errors);
-    let attachments = existing?.attachments ?? [];
-    if (input.submit) attachments = await checkAttachments(ports, input.id, form, draft.data);
-
-    let status = existing?.status ?? 'draft';
-    audit.push({ at: now, by: principal.userId, action: existing ? 'updated' : 'created', from, to: status });
-    if (input.submit) {
-      const t = transition({ status, sector: form.sector, regionCode: body.regionCode, createdBy: existing?.createdBy ?? principal.userId }, 'submit', principal);
-      audit.push({ at: now, by: principal.userId, action: 'submitted', from: status, to: t.to });
-      status = t.to;
-    }
-
-    const httpStatus = existing ? 200 : 201;
-    const next: Submission = {
-      id: input.id,
-      formId: form.id,
-      formVersion: form.version,
-      sector: form.sector,
-      part: form.part,
-      regionCode: body.regionCode,
-      status,
-      version: (existing?.version ?? 0) + 1,
-      data: draft.data,
-      attachments,
-      createdBy: existing?.createdBy ?? principal.userId,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-      ...(status === 'submitted' ? { submittedAt: now } : existing?.submittedAt ? { submittedAt: existing.submittedAt } : {}),
-      ...(existing?.reviewNote ? { reviewNote: existing.reviewNote } : {}),
-      contentHash: sha256(canonicalJson(draft.data)),
-      lastWrite: { key: existing ? key : createKey, by: principal.userId, status: httpStatus },
-    };
-    const counters: SubmissionWrite['counters'] = {};
-    if (!existing) counters[status] = 1;
-    else if (existing.status !== status) {
-      counters[existing.status] = -1;
-      counters[status] = 1;
-    }
+  for (let attempt = 0; attempt < 4; attempt++) {
+    // A create (no If-Match) is first tried without reading the id: the transaction's attribute_not_exists(id) condition
+    // is the check, so a new submission costs one round trip less. When that write's condition fails, or the request is
+    // refused, the stored record is read and everything is decided again as below (replay, 409, or the same refusal).
+    const optimistic = attempt === 0 && input.ifMatch === undefined;
     try {
+      const existing = optimistic ? undefined : await ports.submissions.get(input.id);
+      const visible = existing && can(principal, 'submission.read', { sector: existing.sector, regionCode: existing.regionCode });
+
+      if (input.ifMatch === undefined) {
+        if (existing) {
+          if (isReplay(existing, createKey, principal.userId)) {
+            return { status: existing.lastWrite?.status === 201 ? 201 : 200, submission: existing };
+          }
+          if (!visible) throw new DomainError('submission.conflict', 'This id is already taken; generate a new one');
+          throw new DomainError('submission.conflict', 'A different submission already has this id; send If-Match to update it');
+        }
+      } else {
+        if (!existing || !visible) throw new DomainError('resource.not-found', `No submission ${input.id}`);
+        if (isReplay(existing, key, principal.userId)) return { status: 200, submission: existing };
+      }
+
+      const form = existing
+        ? await ports.directory.formVersion(existing.formId, existing.formVersion)
+        : await ports.directory.currentForm(body.formId);
+      if (!form) {
+        throw validationError([{ path: 'formId', code: 'unknown-form', message: { zh: '没有此表', en: 'No such form' } }]);
+      }
+      if (!can(principal, 'submission.write', { sector: form.sector, regionCode: body.regionCode })) {
+        throw new DomainError('access.forbidden', `You cannot write ${form.id} in region ${body.regionCode}`);
+      }
+      if (existing) {
+        if (existing.formId !== body.formId || existing.regionCode !== body.regionCode) {
+          throw new DomainError('submission.immutable-key', 'formId and regionCode cannot change after create');
+        }
+        if (existing.version !== input.ifMatch) throw new DomainError('version.stale', `The current version is ${existing.version}`);
+      }
+
+      const regions = await ports.directory.regions();
+      if (!isRegionCode(body.regionCode) || !regions.some((r) => r.code === body.regionCode) || levelOf(body.regionCode) !== form.regionLevel) {
+        throw validationError([
+          { path: 'regionCode', code: 'region', message: { zh: `应为本区的${form.regionLevel}级区划`, en: `Must be a ${form.regionLevel} of this district` } },
+        ]);
+      }
+
+      const now = ports.now().toISOString();
+      const audit: HistoryEntry[] = [];
+      const from = existing?.status ?? null;
+      if (existing) transition(existing, 'update', principal);
+
+      const regionExists = (c: string) => regions.some((r) => r.code === c);
+      const draft = validate(form, body.data, { mode: input.submit ? 'submit' : 'draft', regionExists });
+      if (!draft.ok) throw validationError(draft.errors);
+      let attachments = existing?.attachments ?? [];
+      if (input.submit) attachments = await checkAttachments(ports, input.id, form, draft.data);
+
+      let status = existing?.status ?? 'draft';
+      audit.push({ at: now, by: principal.userId, action: existing ? 'updated' : 'created', from, to: status });
+      if (input.submit) {
+        const t = transition({ status, sector: form.sector, regionCode: body.regionCode, createdBy: existing?.createdBy ?? principal.userId }, 'submit', principal);
+        audit.push({ at: now, by: principal.userId, action: 'submitted', from: status, to: t.to });
+        status = t.to;
+      }
+
+      const httpStatus = existing ? 200 : 201;
+      const next: Submission = {
+        id: input.id,
+        formId: form.id,
+        formVersion: form.version,
+        sector: form.sector,
+        part: form.part,
+        regionCode: body.regionCode,
+        status,
+        version: (existing?.version ?? 0) + 1,
+        data: draft.data,
+        attachments,
+        createdBy: existing?.createdBy ?? principal.userId,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+        ...(status === 'submitted' ? { submittedAt: now } : existing?.submittedAt ? { submittedAt: existing.submittedAt } : {}),
+        ...(existing?.reviewNote ? { reviewNote: existing.reviewNote } : {}),
+        contentHash: sha256(canonicalJson(draft.data)),
+        lastWrite: { key: existing ? key : createKey, by: principal.userId, status: httpStatus },
+      };
+      // DynamoDB refuses items over 400 KB (a 500 if it got that far). The body limit (256 KB) bounds what is sent, but
+      // stored answers can be larger than the body: NFC normalisation expands some characters (U+1D160 → 3 code points,
+      // 4 → 12 bytes), so the stored record is measured here and refused as too large, before anything is written.
+      const storedBytes = Buffer.byteLength(JSON.stringify(next), 'utf8');
+      if (storedBytes > MAX_STORED_BYTES) {
+        throw new DomainError(
+          'request.too-large',
+          `The answers take ${Math.ceil(storedBytes / 1024)} KB once stored; a submission holds at most ${MAX_STORED_BYTES / 1024} KB`,
+        );
+      }
+      const counters: SubmissionWrite['counters'] = {};
+      if (!existing) counters[status] = 1;
+      else if (existing.status !== status) {
+        counters[existing.status] = -1;
+        counters[status] = 1;
+      }
       await ports.submissions.write({ next, expect: existing ? { version: existing.version, status: existing.status } : { create: true }, counters, audit });
       return { status: httpStatus, submission: next };
     } catch (e) {
+      if (optimistic && e instanceof DomainError) continue;
       if (!(e instanceof WriteConflict)) throw e;
-      // Someone wrote first: re-read and decide again (replay, 409 or 412).
+      // Someone wrote first (or the id was taken): re-read and decide again (replay, 409 or 412).
     }
   }
   throw new DomainError('version.stale', 'The submission changed while saving; reload and try again');

@@ -32,6 +32,8 @@ export const ERRORS = {
   'validation.failed': { status: 422, title: 'The answers do not pass validation' },
   'attachment.missing': { status: 422, title: 'A referenced attachment was not uploaded' },
   'rate.limited': { status: 429, title: 'Too many requests' },
+  /** The database or file store throttled us or could not be reached: nothing was written; retry after `Retry-After`. */
+  'service.unavailable': { status: 503, title: 'Temporarily unavailable' },
   'internal': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -12,7 +12,7 @@ export interface RouteDef {
   /** API Gateway path syntax: `/api/submissions/{id}`. */
   path: string;
   /** Module under functions/http/handlers/ and its exported handler. */
-  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress';
+  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress' | 'data';
   handler: string;
   /** false only for health and the local login. */
   auth: boolean;
@@ -25,6 +25,8 @@ export interface RouteDef {
   };
   /** Local mode only (the AWS stack uses Cognito instead). */
   localOnly?: boolean;
+  /** Why a GET writes (it must say; the route test checks that no other GET does): the write is a side effect of reading. */
+  readSideEffect?: string;
 }
 
 const ALL: readonly Role[] = ['admin', 'reviewer', 'staff', 'viewer'];
@@ -95,11 +97,81 @@ export const ROUTES: readonly RouteDef[] = [
   },
   {
     method: 'GET', path: '/api/progress', module: 'progress', handler: 'getProgress', auth: true, roles: ALL,
+    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'progress', access: 'read' }] },
+    readSideEffect: "reading the county's figures upserts the day's progress snapshot (SNAPSHOT#<county>) in the directory table",
+  },
+  {
+    method: 'GET', path: '/api/progress/history', module: 'progress', handler: 'getProgressHistory', auth: true, roles: ALL,
+    uses: { tables: [dir] },
+  },
+  {
+    method: 'GET', path: '/api/targets', module: 'progress', handler: 'listTargets', auth: true, roles: ALL,
     uses: { tables: [dir, { id: 'progress', access: 'read' }] },
   },
+  { method: 'GET', path: '/api/members', module: 'reference', handler: 'listMembers', auth: true, roles: ['admin', 'reviewer'], uses: { tables: [dir] } },
   {
     method: 'POST', path: '/api/admin/reconcile', module: 'progress', handler: 'reconcile', auth: true, roles: ['admin'],
     uses: { tables: [dir, { id: 'submissions', access: 'read' }, { id: 'progress', access: 'write' }] },
+  },
+  // ── data in and out (handlers/data.ts): exports, bulk imports, region and target imports, briefing, deadline
+  {
+    method: 'POST', path: '/api/exports', module: 'data', handler: 'createExport', auth: true, roles: WORKERS,
+    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'submissions', access: 'read' }], bucket: [{ prefix: 'exports/', access: 'write' }] },
+  },
+  {
+    method: 'GET', path: '/api/exports/{id}', module: 'data', handler: 'getExport', auth: true, roles: WORKERS,
+    uses: { tables: [dir], bucket: [{ prefix: 'exports/', access: 'read' }] },
+  },
+  {
+    method: 'GET', path: '/api/forms/{formId}/template', module: 'data', handler: 'getTemplate', auth: true, roles: ['admin', 'staff'],
+    uses: { tables: [dir] },
+  },
+  {
+    method: 'POST', path: '/api/imports/uploads', module: 'data', handler: 'createUpload', auth: true, roles: ['admin', 'staff'],
+    uses: { tables: [{ id: 'directory', access: 'write' }], bucket: [{ prefix: 'imports/', access: 'write' }] },
+  },
+  {
+    method: 'POST', path: '/api/imports', module: 'data', handler: 'createImport', auth: true, roles: ['admin', 'staff'],
+    uses: {
+      tables: [{ id: 'directory', access: 'write' }],
+      bucket: [{ prefix: 'imports/', access: 'write' }, { prefix: 'imports/', access: 'read' }, { prefix: 'imports/', access: 'head' }],
+    },
+  },
+  {
+    method: 'GET', path: '/api/imports/{id}', module: 'data', handler: 'getImport', auth: true, roles: ['admin', 'staff'],
+    uses: { tables: [dir], bucket: [{ prefix: 'imports/', access: 'read' }] },
+  },
+  {
+    method: 'POST', path: '/api/imports/{id}/commit', module: 'data', handler: 'commitImport', auth: true, roles: ['admin', 'staff'],
+    uses: {
+      tables: [{ id: 'directory', access: 'write' }, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }],
+      bucket: [{ prefix: 'imports/', access: 'read' }, { prefix: 'imports/', access: 'write' }, { prefix: 'attachments/', access: 'head' }],
+    },
+  },
+  {
+    method: 'POST', path: '/api/regions/import', module: 'data', handler: 'importRegions', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }] },
+  },
+  {
+    method: 'POST', path: '/api/targets/import', module: 'data', handler: 'importTargets', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'progress', access: 'write' }] },
+  },
+  {
+    method: 'GET', path: '/api/targets/history', module: 'data', handler: 'targetHistory', auth: true, roles: ALL,
+    uses: { tables: [dir, { id: 'progress', access: 'read' }] },
+  },
+  {
+    method: 'POST', path: '/api/targets/attest', module: 'data', handler: 'attestTarget', auth: true, roles: ['admin', 'reviewer'],
+    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'progress', access: 'write' }] },
+  },
+  {
+    method: 'GET', path: '/api/briefing', module: 'data', handler: 'getBriefing', auth: true, roles: ALL,
+    uses: { tables: [dir, { id: 'progress', access: 'read' }] },
+  },
+  { method: 'GET', path: '/api/settings/deadline', module: 'data', handler: 'getDeadline', auth: true, roles: ALL, uses: { tables: [dir] } },
+  {
+    method: 'PUT', path: '/api/settings/deadline', module: 'data', handler: 'setDeadline', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }] },
   },
 ];
 

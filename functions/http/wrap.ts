@@ -115,6 +115,11 @@ export function endpoint(module: string, handler: string, fn: Fn) {
     } catch (e) {
       if (e instanceof DomainError) {
         result = problemFor(e.code, e.detail, e.errors, requestId);
+      } else if (isTransientFailure(e)) {
+        // Throttled or unreachable storage: the write (one transaction) did not happen; the client retries later.
+        log({ level: 'warn', requestId, error: String(e), name: (e as Error)?.name });
+        result = problemFor('service.unavailable', 'Storage is busy or unreachable; nothing was saved. Retry after the pause in Retry-After.', undefined, requestId);
+        result.headers = { ...result.headers, 'retry-after': String(RETRY_AFTER_S) };
       } else {
         console.error(JSON.stringify({ level: 'error', requestId, error: String(e), stack: (e as Error)?.stack }));
         result = problemFor('internal', 'Something went wrong on our side; the request id identifies it in the logs.', undefined, requestId);
@@ -123,6 +128,42 @@ export function endpoint(module: string, handler: string, fn: Fn) {
     log({ level: 'info', requestId, method: event.requestContext?.http?.method, path: event.rawPath, status: result.statusCode, ms: Date.now() - started, user });
     return result;
   };
+}
+
+/** Seconds a client should wait after a 503 before retrying. */
+export const RETRY_AFTER_S = 1;
+
+/** Error names of AWS services (DynamoDB, S3) that mean "slow down": the request was refused, not applied. */
+const THROTTLING_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'SlowDown',
+]);
+/** Server-side failures of the storage services: retryable, and say nothing about the request. */
+const UNAVAILABLE_NAMES = new Set(['ServiceUnavailable', 'InternalServerError', 'InternalError']);
+/** Socket-level failures: storage could not be reached (connection refused or reset, timeouts). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+/**
+ * Failures of a dependency that the client should retry (→ 503 + Retry-After): throttling, a transaction cancelled for
+ * throttling or contention, a 5xx from the service, or a connection that could not be made. Never input errors.
+ */
+export function isTransientFailure(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { name?: string; code?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number }; CancellationReasons?: { Code?: string }[] };
+  if (err.name && (THROTTLING_NAMES.has(err.name) || UNAVAILABLE_NAMES.has(err.name))) return true;
+  if (err.name === 'TransactionCanceledException') {
+    return (err.CancellationReasons ?? []).some((r) => r.Code === 'ThrottlingError' || r.Code === 'TransactionConflict' || r.Code === 'ProvisionedThroughputExceeded');
+  }
+  if (err.name === 'TimeoutError' || (err.code && NETWORK_CODES.has(err.code)) || (err.cause?.code && NETWORK_CODES.has(err.cause.code))) return true;
+  const status = err.$metadata?.httpStatusCode;
+  return status === 503 || status === 429;
 }
 
 function parseBody(event: HttpEvent, headers: Record<string, string>): unknown {
@@ -135,9 +176,57 @@ function parseBody(event: HttpEvent, headers: Record<string, string>): unknown {
   if (text.length === 0) return undefined;
   const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new DomainError('request.unsupported-media-type', 'Send JSON with Content-Type: application/json');
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new DomainError('request.malformed', 'The body is not valid JSON');
   }
+  const bad = checkText(body);
+  if (bad?.problem === 'depth') {
+    throw new DomainError('request.malformed', `The body is nested more than ${MAX_DEPTH} levels deep`, [
+      { path: bad.path || '(body)', code: 'too-deep', message: { zh: `嵌套层级过深（最多 ${MAX_DEPTH} 层）`, en: `Nested too deeply (at most ${MAX_DEPTH} levels)` } },
+    ]);
+  }
+  if (bad) {
+    throw new DomainError('request.malformed', 'The body holds text that is not valid Unicode (an unpaired surrogate such as \\ud800); send I-JSON (RFC 7493)', [
+      { path: bad.path || '(body)', code: 'encoding', message: { zh: '文本包含无效字符（不成对的代理码位）', en: 'Text contains an invalid character (an unpaired surrogate)' } },
+    ]);
+  }
+  return body;
+}
+
+/**
+ * Deepest nesting a body may have. The deepest legitimate answer (a polygon inside a repeat row) is 7 levels below the
+ * body; DynamoDB itself refuses documents nested over 32 levels, and recursive code further on must never see more.
+ */
+export const MAX_DEPTH = 32;
+
+/** A lone UTF-16 surrogate in a key or string (JSON allows the escape, I-JSON and UTF-8 storage do not). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * One iterative pass over a parsed body (deep nesting cannot overflow it): the path of the first value nested deeper than
+ * MAX_DEPTH, or of the first key or string holding an unpaired surrogate; undefined when the body is fine.
+ */
+function checkText(root: unknown): { problem: 'depth' | 'encoding'; path: string } | undefined {
+  const stack: [unknown, string, number][] = [[root, '', 0]];
+  while (stack.length) {
+    const [v, path, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return { problem: 'encoding', path };
+    } else if (v && typeof v === 'object') {
+      if (depth >= MAX_DEPTH) return { problem: 'depth', path };
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) stack.push([v[i], `${path}[${i}]`, depth + 1]);
+      } else {
+        for (const [k, x] of Object.entries(v)) {
+          const p = path ? `${path}.${k}` : k;
+          if (LONE_SURROGATE.test(k)) return { problem: 'encoding', path: p };
+          stack.push([x, p, depth + 1]);
+        }
+      }
+    }
+  }
+  return undefined;
 }

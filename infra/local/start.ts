@@ -3,7 +3,7 @@
  * creates tables, seeds a fresh DATA_DIR with the demo district, serves /api/* and the web app on PORT, prints the URL and
  * the demo logins, and shuts down cleanly on Ctrl-C. A restart keeps all data.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startLocalStack } from './stack';
@@ -26,7 +26,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Build the web app when its build is missing or older than its sources (and the domain it imports). */
+/**
+ * Build the web app when its build is missing or older than its sources (and the domain it imports). The API does not
+ * depend on the web app: when there is no `build:web` script yet, or the build fails, say so and serve whatever
+ * web/build holds (or the placeholder page) rather than refusing to start.
+ */
 function ensureWebBuild() {
   const web = join(root, 'web');
   const pkgScript = join(web, 'svelte.config.js');
@@ -34,9 +38,18 @@ function ensureWebBuild() {
   const built = join(web, 'build', 'index.html');
   const stale = !existsSync(built) || Math.max(newestMtime(join(web, 'src')), newestMtime(join(root, 'functions', 'domain'))) > statSync(built).mtimeMs;
   if (!stale) return;
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  if (!scripts['build:web']) {
+    console.log('Not building the web app: package.json has no "build:web" script; serving the API and a placeholder page.');
+    return;
+  }
   console.log('Building the web app (web/build is missing or stale)…');
   const r = spawnSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('The web app build failed; see the output above');
+  if (r.status !== 0) {
+    console.warn(
+      `Warning: the web app build failed (see the output above); serving ${existsSync(built) ? 'the previous build' : 'a placeholder page'} and the API.`,
+    );
+  }
 }
 
 async function main() {

@@ -1,6 +1,7 @@
 /** The DynamoDB document client, configured from the environment (a local endpoint in local mode). */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 
 export function documentClient(env: Record<string, string | undefined> = process.env): DynamoDBDocumentClient {
   const endpoint = env.DYNAMODB_ENDPOINT;
@@ -10,11 +11,57 @@ export function documentClient(env: Record<string, string | undefined> = process
       : {}),
     maxAttempts: 4,
   });
+  client.middlewareStack.add(faultMiddleware, { step: 'finalizeRequest', priority: 'low', name: 'riskCensusFaultInjection' });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },
   });
 }
+
+/**
+ * Test-only fault injection. Inert (one undefined check per call) until a test calls `injectDynamoFaults`: then the next
+ * `count` calls of the listed commands (DynamoDB operation names such as `TransactWriteItems`, `GetItem`; all when omitted)
+ * fail with the chosen error as if DynamoDB had answered it. The middleware sits inside the SDK's retry loop, so the SDK's
+ * own retries consume injected failures too (a ThrottlingException is retried with backoff; a throttled transaction is not).
+ */
+export type InjectedFault = 'ThrottlingException' | 'ProvisionedThroughputExceededException' | 'TransactionThrottled';
+export interface DynamoFaults {
+  error: InjectedFault;
+  count: number;
+  commands?: string[];
+}
+let faults: (DynamoFaults & { injected: number }) | undefined;
+
+export function injectDynamoFaults(f: DynamoFaults | undefined): void {
+  faults = f ? { ...f, injected: 0 } : undefined;
+}
+
+/** How many failures have been injected since the last `injectDynamoFaults`. */
+export function injectedDynamoFaults(): number {
+  return faults?.injected ?? 0;
+}
+
+function faultError(kind: InjectedFault): Error {
+  const $metadata = { httpStatusCode: 400 };
+  const message = 'injected by a test';
+  if (kind === 'ThrottlingException') return new ThrottlingException({ message, $metadata });
+  if (kind === 'ProvisionedThroughputExceededException') return new ProvisionedThroughputExceededException({ message, $metadata });
+  return new TransactionCanceledException({ message, $metadata, CancellationReasons: [{ Code: 'ThrottlingError', Message: message }] });
+}
+
+const faultMiddleware: FinalizeRequestMiddleware<object, MetadataBearer> =
+  (next, context) =>
+  async (args) => {
+    const f = faults;
+    if (f && f.injected < f.count) {
+      const op = (context.commandName ?? '').replace(/Command$/, '');
+      if (!f.commands || f.commands.includes(op)) {
+        f.injected++;
+        throw faultError(f.error);
+      }
+    }
+    return next(args);
+  };
 
 /** Opaque pagination cursors: base64url JSON of the position, never interpreted by clients. */
 export function encodeCursor(pos: unknown): string {

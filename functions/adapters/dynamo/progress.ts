@@ -1,8 +1,8 @@
 /** Progress repository: one item per cell (form, leaf region) under its county; one Query reads a district. */
-import { BatchWriteCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { countyOf } from '#domain/regions';
 import type { Cell } from '#domain/progress';
-import type { ProgressStore, TargetChange } from '#app/ports';
+import type { ProgressSnapshot, ProgressStore, TargetChange, TargetLogEntry } from '#app/ports';
 import { DIRECTORY, PROGRESS, tableName } from './tables';
 
 const COUNT_KEYS = ['draft', 'submitted', 'returned', 'approved'] as const;
@@ -68,6 +68,103 @@ export class DynamoProgressStore implements ProgressStore {
         }),
       );
     }
+  }
+
+  /**
+   * putDailySnapshot(s): directory item `SNAPSHOT#<county>` / `<date>`. Conditional on the stored snapshot having been
+   * read no later than this one, so a slow request can never replace newer figures with older ones.
+   */
+  async putDailySnapshot(snap: ProgressSnapshot): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.directory,
+          Item: { pk: `SNAPSHOT#${snap.county}`, sk: snap.date, at: snap.at, total: snap.total, sectors: snap.sectors },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': snap.at },
+        }),
+      );
+    } catch (e) {
+      if ((e as Error)?.name === 'ConditionalCheckFailedException') return; // a newer snapshot is already stored
+      throw e;
+    }
+  }
+
+  /** listSnapshots(county): one Query on `SNAPSHOT#<county>`, sort keys are dates, so ascending = oldest first. */
+  async listSnapshots(county: string): Promise<ProgressSnapshot[]> {
+    const out: ProgressSnapshot[] = [];
+    let key: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.directory,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `SNAPSHOT#${county}` },
+          ScanIndexForward: true,
+          ExclusiveStartKey: key,
+        }),
+      );
+      for (const it of r.Items ?? []) {
+        out.push({ county, date: String(it.sk), at: String(it.at), total: it.total as ProgressSnapshot['total'], sectors: (it.sectors as ProgressSnapshot['sectors']) ?? [] });
+      }
+      key = r.LastEvaluatedKey;
+    } while (key);
+    return out;
+  }
+
+  /**
+   * setAttestedNone: SET (or REMOVE) `attestedNone` on the cell, creating it if need be (counters untouched), with a
+   * TARGETLOG entry, in one transaction.
+   */
+  async setAttestedNone(formId: string, regionCode: string, none: boolean, by: string, at: string): Promise<void> {
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.table,
+              Key: { county: countyOf(regionCode), cell: `${formId}#${regionCode}` },
+              UpdateExpression: none ? 'SET #a = :t, #f = :f, #r = :r, #au = :at' : 'SET #f = :f, #r = :r, #au = :at REMOVE #a',
+              ExpressionAttributeNames: { '#a': 'attestedNone', '#f': 'formId', '#r': 'regionCode', '#au': 'attestedUpdatedAt' },
+              ExpressionAttributeValues: { ...(none ? { ':t': true } : {}), ':f': formId, ':r': regionCode, ':at': at },
+            },
+          },
+          {
+            Put: {
+              TableName: this.directory,
+              Item: { pk: `TARGETLOG#${formId}#${regionCode}`, sk: `${at}#${Math.random().toString(36).slice(2, 8)}`, attestedNone: none, by, at },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  /** targetHistory(formId, regionCode): one Query of `TARGETLOG#<formId>#<region>`; sort keys start with the time. */
+  async targetHistory(formId: string, regionCode: string): Promise<TargetLogEntry[]> {
+    const out: TargetLogEntry[] = [];
+    let key: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.directory,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `TARGETLOG#${formId}#${regionCode}` },
+          ExclusiveStartKey: key,
+        }),
+      );
+      for (const it of r.Items ?? []) {
+        out.push({
+          at: String(it.at),
+          by: String(it.by),
+          ...(typeof it.target === 'number' ? { target: it.target } : {}),
+          ...(typeof it.attestedNone === 'boolean' ? { attestedNone: it.attestedNone } : {}),
+        });
+      }
+      key = r.LastEvaluatedKey;
+    } while (key);
+    return out;
   }
 
   /** Overwrite the status counters of cells (reconcile repair); targets are kept. */

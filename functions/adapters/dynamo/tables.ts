@@ -86,6 +86,10 @@ export const DIRECTORY: TableDef = {
     'USER#<username> / LOCAL: local-mode login (scrypt hash)',
     'TARGETLOG#<formId>#<region> / <at>: target change history',
     'EXPORT#<id> / JOB: export jobs (expire via TTL)',
+    'IMPORT#<id> / JOB: bulk-import jobs with their validation summary and first errors (expire via TTL)',
+    'UPLOAD#<id> / JOB: a presigned import upload and who may use it (expire via TTL)',
+    'SETTINGS / <name>: district-wide settings (the census deadline)',
+    'SNAPSHOT#<county> / <YYYY-MM-DD>: daily progress snapshot of a district (trend chart), oldest first',
   ],
 };
 

@@ -66,7 +66,15 @@ export async function localKeys(file: string): Promise<LocalKeys> {
       return { token, expiresAt: new Date((now + TOKEN_TTL_S) * 1000).toISOString() };
     },
     async verify(token) {
-      const { payload } = await jwtVerify(token, publicKey, { algorithms: [ALG], issuer: ISSUER, audience: AUDIENCE, clockTolerance: 5 });
+      // maxTokenAge makes `iat` required and refuses one in the future (jose checks nbf and exp, but iat only with it).
+      const { payload } = await jwtVerify(token, publicKey, {
+        algorithms: [ALG],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        clockTolerance: 5,
+        maxTokenAge: TOKEN_TTL_S,
+        requiredClaims: ['exp', 'sub'],
+      });
       return payload;
     },
   };

@@ -2,7 +2,9 @@
  * Files in S3: presigned POST uploads (size range, exact content type, exact key), existence checks, presigned GETs.
  * The emulator used locally ignores POST policies, so `uploadConditions` is what the unit tests check.
  */
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FileStore, UploadGrant } from '#app/ports';
@@ -64,6 +66,48 @@ export class S3FileStore implements FileStore {
     } catch (e) {
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 404 || (e as Error).name === 'NotFound' || (e as Error).name === 'NoSuchKey') return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Multipart upload of a stream of unknown length: lib-storage buffers one 5 MiB part at a time (two in flight), so
+   * memory does not grow with the object; a body under one part becomes a single PutObject.
+   */
+  async putStream(key: string, body: Readable, contentType: string): Promise<{ bytes: number }> {
+    let bytes = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    // An error in the source destroys `counted`, which fails the upload (and aborts its parts).
+    pipeline(body, counted, () => {});
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: counted, ContentType: contentType },
+      partSize: 5 * 1024 * 1024,
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+    return { bytes };
+  }
+
+  async getBytes(key: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    try {
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (r.ContentLength !== undefined && r.ContentLength > maxBytes) {
+        (r.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        throw new Error(`object ${key} is larger than ${maxBytes} bytes`);
+      }
+      const bytes = await r.Body!.transformToByteArray();
+      if (bytes.length > maxBytes) throw new Error(`object ${key} is larger than ${maxBytes} bytes`);
+      return bytes;
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || (e as Error).name === 'NoSuchKey' || (e as Error).name === 'NotFound') return undefined;
       throw e;
     }
   }

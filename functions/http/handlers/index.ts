@@ -1,9 +1,10 @@
 /** Every handler module by name, for the local server (Lambda bundles each module on its own). */
 import * as auth from './auth';
+import * as data from './data';
 import * as health from './health';
 import * as progress from './progress';
 import * as reference from './reference';
 import * as submissions from './submissions';
 import type { Handler } from '../types';
 
-export const HANDLERS: Record<string, Record<string, Handler>> = { auth, health, progress, reference, submissions } as never;
+export const HANDLERS: Record<string, Record<string, Handler>> = { auth, data, health, progress, reference, submissions } as never;

@@ -7,11 +7,12 @@ import { forms } from './messages/forms';
 import { review } from './messages/review';
 import { dashboard } from './messages/dashboard';
 import { admin } from './messages/admin';
+import { data } from './messages/data';
 
 export type Lang = 'zh' | 'en';
 type Catalog = Record<string, string>;
 
-const CATALOGS: { zh: Catalog; en: Catalog }[] = [common, forms, review, dashboard, admin];
+const CATALOGS: { zh: Catalog; en: Catalog }[] = [common, forms, review, dashboard, admin, data];
 const zh: Catalog = Object.assign({}, ...CATALOGS.map((c) => c.zh));
 const en: Catalog = Object.assign({}, ...CATALOGS.map((c) => c.en));
 export const MESSAGES = { zh, en };

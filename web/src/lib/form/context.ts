@@ -24,6 +24,10 @@ export interface FormContext {
   trackUpload(delta: 1 | -1): void;
   /** Mark a field as touched (its errors are shown from now on). */
   touch(key: AnswerKey): void;
+  /** True when files should stay on the device for now (offline, or the record waits in the outbox). */
+  readonly keepsLocally: boolean;
+  /** Keep a file on the device until the outbox uploads it; returns the local id to use as the answer. */
+  keepLocally(field: string, file: File): Promise<string>;
 }
 
 const KEY = Symbol('form-context');
