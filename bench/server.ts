@@ -1,0 +1,83 @@
+/**
+ * The benchmarked server in its own process (as in production, the load generator does not share its event loop):
+ * DynamoDB Local with the full JIT (no fast-start JVM options), in memory unless BENCH_PERSISTENT=1, the S3 emulator in a
+ * process of its own (bench/s3-server.ts), the seeded demo district and the HTTP server. Prints one line `READY {json}` and stops when its stdin closes.
+ *
+ * Memory probe (export memory, item 5), driven by lines on stdin: `probe-start` forces a full GC every 200 ms (the process
+ * runs with --expose-gc) and samples the live heap (+ external buffers) and RSS after each; the minimum before
+ * `probe-mark` is the baseline, the maximum after it the peak; `probe-stop` prints
+ * `PROBE {"heapBase","heapPeak","rssBase","rssPeak"}` in bytes. Live heap after a forced GC is what the process really
+ * holds, unlike RSS, which also grows with garbage V8 has not collected yet.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startControlledStack } from './stack';
+
+process.env.LOG_LEVEL = 'silent';
+const persistent = process.env.BENCH_PERSISTENT === '1';
+const webRoot = process.env.BENCH_WEB_ROOT ? resolve(process.env.BENCH_WEB_ROOT) : undefined;
+// S3 in its own process: on AWS it is not in the function's memory (the emulator holds multipart uploads in memory).
+const s3Dir = mkdtempSync(join(tmpdir(), 'risk-census-bench-s3-'));
+const s3 = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 's3-server.ts'), s3Dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+const s3Endpoint = await new Promise<string>((res, rej) => {
+  createInterface({ input: s3.stdout! }).on('line', (l) => l.startsWith('READY ') && res(l.slice(6)));
+  s3.once('exit', (code) => rej(new Error(`S3 emulator exited (${code})`)));
+});
+const stack = await startControlledStack({ persistent, jvmArgs: [], s3Endpoint, ...(webRoot ? { webRoot } : {}) });
+process.stdout.write(`READY ${JSON.stringify({ url: stack.url, env: stack.env, dataDir: stack.dataDir, pid: process.pid })}\n`);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const sample = () => {
+  gc?.();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed + m.external + m.arrayBuffers, rss: m.rss };
+};
+/** Samples before `probe-mark` give the baseline (their minimum), samples after it the peak (their maximum). */
+let probe: { timer: NodeJS.Timeout; marked: boolean; samples: number; heapBase: number; rssBase: number; heapPeak: number; rssPeak: number } | undefined;
+
+let closing = false;
+const close = async () => {
+  if (closing) return;
+  closing = true;
+  if (probe) clearInterval(probe.timer);
+  await stack.close().catch(() => {});
+  s3.stdin?.end();
+  await new Promise((r) => setTimeout(r, 200));
+  rmSync(s3Dir, { recursive: true, force: true });
+  process.exit(0);
+};
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  if (line === 'probe-start') {
+    if (probe) clearInterval(probe.timer);
+    const first = sample();
+    const p = { marked: false, samples: 1, heapBase: first.heap, rssBase: first.rss, heapPeak: 0, rssPeak: 0, timer: undefined as unknown as NodeJS.Timeout };
+    p.timer = setInterval(() => {
+      const x = sample();
+      p.samples++;
+      if (p.marked) {
+        p.heapPeak = Math.max(p.heapPeak, x.heap);
+        p.rssPeak = Math.max(p.rssPeak, x.rss);
+      } else {
+        p.heapBase = Math.min(p.heapBase, x.heap);
+        p.rssBase = Math.min(p.rssBase, x.rss);
+      }
+    }, 200);
+    probe = p;
+  } else if (line === 'probe-mark' && probe) {
+    probe.marked = true;
+  } else if (line === 'probe-stop' && probe) {
+    clearInterval(probe.timer);
+    const x = sample();
+    const { heapBase, rssBase, samples } = probe;
+    const heapPeak = Math.max(probe.heapPeak, x.heap);
+    const rssPeak = Math.max(probe.rssPeak, x.rss);
+    probe = undefined;
+    process.stdout.write(`PROBE ${JSON.stringify({ heapBase, heapPeak, rssBase, rssPeak, samples, gc: !!gc })}\n`);
+  }
+});
+lines.on('close', close);
+process.on('SIGTERM', close);
