@@ -70,24 +70,7 @@ export const AUTHORITIES = [
   { value: 'other', label: { zh: '其他', en: 'Other' } },
 ];
 
-export const PHOTO_TYPES = ['image/jpeg', 'image/png'];
-const TEN_MB = 10 * 1024 * 1024;
-
-export function photos(name: string, label: Localized, opts: { required?: boolean | string; relevant?: string; section?: string; hint?: Localized } = {}): FieldInput {
-  return {
-    name,
-    label,
-    type: 'photo',
-    accept: PHOTO_TYPES,
-    maxSize: TEN_MB,
-    multiple: true,
-    maxFiles: 10,
-    required: opts.required ?? false,
-    ...(opts.relevant ? { relevant: opts.relevant } : {}),
-    ...(opts.section ? { section: opts.section } : {}),
-    ...(opts.hint ? { hint: opts.hint } : {}),
-  };
-}
+export { PHOTO_TYPES, photos } from '../photos';
 
 /** Filler footer (填表人 / 联系电话 / 填表日期), in section `section`. */
 export function footer(section: string): FieldInput[] {

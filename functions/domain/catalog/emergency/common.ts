@@ -41,29 +41,7 @@ export const UNITS = {
 
 export const YES_NO_HINT: Localized = { zh: '是/否', en: 'Yes / no' };
 
-export const PHOTO_TYPES = ['image/jpeg', 'image/png'];
-const TEN_MB = 10 * 1024 * 1024;
-
-/** Site photos (现场照片), up to 10 JPEG/PNG images. */
-export function photos(
-  name: string,
-  label: Localized,
-  opts: { required?: boolean | string; relevant?: string; section?: string; hint?: Localized } = {},
-): FieldInput {
-  return {
-    name,
-    label,
-    type: 'photo',
-    accept: PHOTO_TYPES,
-    maxSize: TEN_MB,
-    multiple: true,
-    maxFiles: 10,
-    required: opts.required ?? false,
-    ...(opts.relevant ? { relevant: opts.relevant } : {}),
-    ...(opts.section ? { section: opts.section } : {}),
-    ...(opts.hint ? { hint: opts.hint } : {}),
-  };
-}
+export { PHOTO_TYPES, photos } from '../photos';
 
 export const HEADER_SECTION: Section = { id: 'header', title: { zh: '单位基本信息', en: 'Unit information' } };
 export const FOOTER_SECTION: Section = { id: 'footer', title: { zh: '填报信息', en: 'Filled in by' } };

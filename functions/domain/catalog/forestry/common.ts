@@ -78,28 +78,7 @@ export const CONDITIONS = [
   { value: 'out_of_service', label: { zh: '损毁或停用', en: 'Destroyed or out of service' } },
 ];
 
-export const PHOTO_TYPES = ['image/jpeg', 'image/png'];
-const TEN_MB = 10 * 1024 * 1024;
-
-export function photos(
-  name: string,
-  label: Localized,
-  opts: { required?: boolean | string; relevant?: string; section?: string; hint?: Localized; maxFiles?: number } = {},
-): FieldInput {
-  return {
-    name,
-    label,
-    type: 'photo',
-    accept: PHOTO_TYPES,
-    maxSize: TEN_MB,
-    multiple: true,
-    maxFiles: opts.maxFiles ?? 10,
-    required: opts.required ?? false,
-    ...(opts.relevant ? { relevant: opts.relevant } : {}),
-    ...(opts.section ? { section: opts.section } : {}),
-    ...(opts.hint ? { hint: opts.hint } : {}),
-  };
-}
+export { PHOTO_TYPES, photos } from '../photos';
 
 export const FOOTER_SECTION = { id: 'surveyor', title: { zh: '调查信息', en: 'Survey details' } };
 

@@ -5,6 +5,7 @@
  */
 import { CHINA_EXTENT, type FieldInput, type Localized } from '../../forms';
 import type { Violation } from '../types';
+import { photos as sharedPhotos, type PhotoOptions } from '../photos';
 
 type Constraint = { expr: string; message: Localized };
 type Choice = { value: string; label: Localized };
@@ -50,27 +51,11 @@ export const UNITS = {
   seats: { zh: '座', en: 'structures' },
 } as const;
 
+/** Housing accepts HEIC too (phones photograph buildings in it). */
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/heic'];
-const TEN_MB = 10 * 1024 * 1024;
 
-export function photos(
-  name: string,
-  label: Localized,
-  opts: { required?: boolean | string; relevant?: string; section?: string; hint?: Localized; maxFiles?: number } = {},
-): FieldInput {
-  return {
-    name,
-    label,
-    type: 'photo',
-    accept: PHOTO_TYPES,
-    maxSize: TEN_MB,
-    multiple: true,
-    maxFiles: opts.maxFiles ?? 10,
-    required: opts.required ?? false,
-    ...(opts.relevant ? { relevant: opts.relevant } : {}),
-    ...(opts.section ? { section: opts.section } : {}),
-    ...(opts.hint ? { hint: opts.hint } : {}),
-  };
+export function photos(name: string, label: Localized, opts: PhotoOptions = {}): FieldInput {
+  return sharedPhotos(name, label, { accept: PHOTO_TYPES, ...opts });
 }
 
 /** Seismic fortification intensity (抗震设防烈度, GB 18306 / GB 50011) — also used for municipal facilities. */
