@@ -5,7 +5,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { countyOf } from '#domain/regions';
-import type { SectorId } from '#domain/sectors';
+import { SECTOR_IDS, type SectorId } from '#domain/sectors';
 import type { Status } from '#domain/workflow';
 import { WriteConflict, type HistoryEntry, type ListQuery, type Page, type Submission, type SubmissionStore, type SubmissionWrite } from '#app/ports';
 import { AUDIT, PROGRESS, SUBMISSIONS, tableName } from './tables';
@@ -262,7 +262,6 @@ export class DynamoSubmissionStore implements SubmissionStore {
 
   /** scanCounty(county): every submission of a district, page by page (reconcile, exports). */
   async *scanCounty(county: string): AsyncIterable<Submission[]> {
-    const { SECTOR_IDS } = await import('#domain/sectors');
     for (const sector of SECTOR_IDS) {
       let key: Record<string, unknown> | undefined;
       do {
