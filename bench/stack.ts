@@ -4,7 +4,8 @@
  *  - DynamoDB Local on a fixed port, in memory or persistent (`persistent: true` → dataDir/dynamodb), with a choice of JVM
  *    options (full JIT for benchmarks, FAST_START_JVM_ARGS for tests), and `killDynamo()` / `startDynamo()` to kill it
  *    (SIGTERM while requests are in flight) and bring it back on the same port and files;
- *  - the S3 emulator on a fixed port with `stopS3()` / `startS3()` (same port, same directory).
+ *  - the S3 emulator on a fixed port with `stopS3()` / `startS3()` (same port, same directory);
+ *  - the job runner (infra/local/lambda-local.ts) as in the local stack.
  * The HTTP server runs in this process and uses ports built from the stack's environment (getPorts() reaches them).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +19,9 @@ import { portsFromEnv, setPorts } from '../functions/http/ports';
 import { createTables } from '../infra/local/bootstrap';
 import { localDynamoClient, startDynamoLocal, type DynamoLocal } from '../infra/local/dynamodb-local';
 import { freePort } from '../infra/local/ports';
+import { startLambdaLocal, type LambdaLocal } from '../infra/local/lambda-local';
 import { startS3Local, type S3Local } from '../infra/local/s3-local';
+import { JOB_FUNCTION } from '../infra/local/stack';
 import { seed } from '../infra/local/seed';
 
 export const BUCKET = 'risk-census-files';
@@ -62,6 +65,7 @@ export async function startControlledStack(opts: ControlledStackOptions = {}): P
   let dynamo: DynamoLocal | undefined;
   let s3: S3Local | undefined;
   let server: Server | undefined;
+  let jobs: LambdaLocal | undefined;
   const startDynamo = async () => {
     dynamo = await startDynamoLocal({ port: dynamoPort, ...(dbPath ? { dbPath } : {}), ...(opts.jvmArgs ? { jvmArgs: opts.jvmArgs } : {}) });
   };
@@ -78,6 +82,7 @@ export async function startControlledStack(opts: ControlledStackOptions = {}): P
         s.close(() => res());
       });
     }
+    await jobs?.stop().catch(() => {});
     await s3?.stop().catch(() => {});
     await dynamo?.stop().catch(() => {});
     setPorts(undefined);
@@ -86,7 +91,11 @@ export async function startControlledStack(opts: ControlledStackOptions = {}): P
 
   try {
     await Promise.all([startDynamo(), startS3()]);
+    const { run } = await import('../functions/http/handlers/jobs');
+    jobs = await startLambdaLocal({ functions: { [JOB_FUNCTION]: run } });
     const env: Record<string, string> = {
+      LAMBDA_ENDPOINT: jobs.endpoint,
+      JOB_FUNCTION,
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${dynamoPort}`,
       S3_ENDPOINT: opts.s3Endpoint ?? `http://127.0.0.1:${s3Port}`,
       BUCKET,

@@ -2,7 +2,8 @@
  * commit-import — POST /api/imports/{id}/commit → 202 { id }, then the commit phase of the job.
  *  1. the job exists and was started by the caller (admins may commit any) — else 404; it must be `validated` (409
  *     while validating or after a failure); a commit that is already running or done is answered again as 202 (a retry);
- *  2. mark the job `committing` and run detached:
+ *  2. mark the job `committing` and hand `{ job: 'commit-import', id, userId }` to the job queue (jobs.ts), which runs
+ *     `runCommit`:
  *  3. read the file again and check every row again (import-rows.ts); rows with problems are skipped;
  *  4. save each valid row through saveSubmission — the same use case as PUT /api/submissions/{id}[?submit=true], so the
  *     same authorization, validation, transaction and idempotency apply — under the row's stable id, without If-Match:
@@ -15,7 +16,7 @@ import { DomainError, type FieldError } from '#domain/errors';
 import type { Principal } from '#domain/principal';
 import type { RowError } from '#domain/tabular';
 import { checkSheet, type CheckedRow } from './import-rows';
-import { failureText, MAX_IMPORT_BYTES, runDetached, saveJob, ERRORS_ON_RECORD, type ImportJob, type ImportOutcomes } from './jobs';
+import { failureText, MAX_IMPORT_BYTES, saveJob, startJob, ERRORS_ON_RECORD, type ImportJob, type ImportOutcomes } from './jobs';
 import type { Ports } from './ports';
 import { saveSubmission } from './save-submission';
 import { readSheet } from './spreadsheets';
@@ -36,7 +37,7 @@ export async function commitImport(ports: Ports, principal: Principal, id: strin
   job.committedBy = principal.userId;
   job.outcomes = { created: 0, unchanged: 0, conflict: 0, failed: 0 };
   await saveJob(ports, job);
-  runDetached(() => runCommit(ports, principal, id));
+  await startJob(ports, job, { job: 'commit-import', id, userId: principal.userId });
   return { id };
 }
 
@@ -72,7 +73,9 @@ async function saveRow(ports: Ports, principal: Principal, job: ImportJob, r: Ch
 export async function runCommit(ports: Ports, principal: Principal, id: string): Promise<void> {
   const job = await ports.directory.getJob<ImportJob>('import', id);
   if (!job || job.state !== 'committing') return;
-  const outcomes = job.outcomes ?? { created: 0, unchanged: 0, conflict: 0, failed: 0 };
+  // Counted from zero on every run (a second run of the same task finds the rows it saved as `unchanged`).
+  const outcomes: ImportOutcomes = { created: 0, unchanged: 0, conflict: 0, failed: 0 };
+  job.done = 0;
   try {
     const def = await ports.directory.currentForm(job.formId);
     if (!def) throw new Error(`form ${job.formId} is gone`);

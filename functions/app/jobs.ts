@@ -1,18 +1,20 @@
 /**
  * Background jobs (exports, imports): their records and how they are started.
  *
- * A job is started by a use case that writes the job record and answers 202 at once; the work itself
- * (`runExport`, `validateImport`, `commitImport`) takes only the ports, the principal and the job id, reads everything
- * else from the record, and records its outcome (progress, `done`/`failed`) on the record. That is the shape an
- * asynchronous self-invocation needs on AWS (the event would carry `{ job, id, userId }`, the function resolves the
- * member and calls the same run function). Locally — and today on AWS too, see the README note — `runDetached` starts
- * the promise in this process without awaiting it; every failure ends in the job's `failed` state, never as an
- * unhandled rejection.
+ * A job is started by a use case that writes the job record, hands a `JobTask` ({ job, id, userId }) to the job queue
+ * port and answers 202 at once. The work itself (`runExport`, `validateImport`, `runCommit`, dispatched by run-job.ts)
+ * takes only the ports, the principal and the job id, reads everything else from the record, and records its outcome
+ * (progress, `done`/`failed`) on the record. On AWS the queue is an asynchronous invocation of the job function
+ * (functions/http/handlers/jobs.ts, up to 15 minutes, its own grants); locally the same handler runs behind a small
+ * emulator of the Lambda Invoke API (infra/local/lambda-local.ts), so both take the same path.
+ *
+ * A worker that dies (a timeout, a crash) cannot record its failure: a job whose record has not moved for
+ * `STALLED_AFTER_MS` while running is shown as failed (`viewState`), since a working job records progress every second.
  */
 import type { FormDefinition } from '#domain/forms';
 import type { RowError } from '#domain/tabular';
 import type { Status } from '#domain/workflow';
-import type { JobRecord, Ports } from './ports';
+import type { JobRecord, JobTask, Ports } from './ports';
 import type { ExportFormat, ImportFormat } from './spreadsheets';
 
 /** Jobs and their files are kept for a week. */
@@ -90,20 +92,31 @@ export async function saveJob(ports: Ports, job: JobRecord): Promise<void> {
   await ports.directory.putJob(job, expiresAt(now));
 }
 
-const running = new Set<Promise<void>>();
-
-/** Start work that outlives the request (see the module comment). */
-export function runDetached(task: () => Promise<void>): void {
-  const p = Promise.resolve()
-    .then(task)
-    .catch((e) => console.error(JSON.stringify({ level: 'error', msg: 'background job failed', error: String(e), stack: (e as Error)?.stack })))
-    .finally(() => running.delete(p));
-  running.add(p);
+/**
+ * Hand a job that was just recorded to the queue. If the queue refuses, the record is marked failed (so nobody waits
+ * for it) and the error goes on to the caller (a busy queue becomes 503 + Retry-After in the HTTP layer).
+ */
+export async function startJob(ports: Ports, job: ExportJob | ImportJob, task: JobTask): Promise<void> {
+  try {
+    await ports.jobs.start(task);
+  } catch (e) {
+    job.state = 'failed';
+    job.error = 'The job could not be started; try again.';
+    await saveJob(ports, job).catch(() => {});
+    throw e;
+  }
 }
 
-/** Jobs still running in this process (for a graceful shutdown or a test that must not leave work behind). */
-export function runningJobs(): Promise<void> {
-  return Promise.all([...running]).then(() => undefined);
+/** A running job whose record has not changed for this long has lost its worker. */
+export const STALLED_AFTER_MS = 5 * 60_000;
+export const RUNNING_STATES: readonly string[] = ['running', 'validating', 'committing'];
+
+/** The state to show: the recorded one, or `failed` with a reason for a job whose worker stopped without finishing. */
+export function viewState<S extends string>(job: { state: S; updatedAt: string; error?: string }, now: Date): { state: S | 'failed'; error?: string } {
+  if (RUNNING_STATES.includes(job.state) && now.getTime() - Date.parse(job.updatedAt) > STALLED_AFTER_MS) {
+    return { state: 'failed', error: 'The job stopped without finishing (no progress for 5 minutes); start it again.' };
+  }
+  return { state: job.state, ...(job.error ? { error: job.error } : {}) };
 }
 
 /** `应急避难场所调查表_20211129.csv` — the download name of an export. */

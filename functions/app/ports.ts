@@ -185,11 +185,29 @@ export interface FileStore {
   getBytes(key: string, maxBytes: number): Promise<Uint8Array | undefined>;
 }
 
+/**
+ * A unit of background work: which run function, the job's id, and the member it runs as (their rights are read again
+ * when it runs, so a membership change between start and run is honoured). Small and JSON-safe: it travels as the
+ * payload of an asynchronous invocation.
+ */
+export interface JobTask {
+  job: 'export' | 'validate-import' | 'commit-import';
+  id: string;
+  userId: string;
+}
+
+/** Hands background work to a worker: on AWS an asynchronous invocation of the job function, locally its emulator. */
+export interface JobQueue {
+  /** Resolves once the worker has accepted the task (not when it is done); rejects if it could not be handed over. */
+  start(task: JobTask): Promise<void>;
+}
+
 export interface Ports {
   submissions: SubmissionStore;
   progress: ProgressStore;
   directory: DirectoryStore;
   files: FileStore;
+  jobs: JobQueue;
   now: () => Date;
   newId: () => string;
 }

@@ -1,7 +1,8 @@
 /**
  * run-export — the work of an export job (started by start-export; see jobs.ts for how it runs).
- *  1. read the job and the form's current definition; recompute the regions the caller may read (start-export's rule,
- *     so a membership change between start and run is honoured);
+ *  1. read the job (one that is no longer `running` is left alone: the task ran already) and the form's current
+ *     definition; recompute the regions the caller may read (start-export's rule, so a membership change between start
+ *     and run is honoured);
  *  2. open the file writer (CSV, XLSX or GeoJSON; spreadsheets.ts) and stream its bytes into storage at
  *     `exports/<id>.<ext>` through a multipart upload;
  *  3. read the form's submissions page by page (500 per Query, the by-form index, region subtree prefixes), without
@@ -34,6 +35,7 @@ const PROGRESS_EVERY_MS = 1000;
 export async function runExport(ports: Ports, principal: Principal, id: string): Promise<void> {
   const job = await ports.directory.getJob<ExportJob>('export', id);
   if (!job || job.state !== 'running') return;
+  job.rows = 0;
   try {
     const def = await ports.directory.currentForm(job.formId);
     if (!def) throw new Error(`form ${job.formId} is gone`);

@@ -5,16 +5,17 @@
  *  2. the form exists (422 `formId`); the caller may export that form's sector at all (`export.create`, 403);
  *  3. the regions to read are the caller's `submission.read` scope intersected with the requested region; none → 403
  *     (outside your regions) — so the file can only ever hold what the caller may see;
- *  4. write the job record (`running`, 0 rows) and start `runExport` detached (jobs.ts); answer 202 with the job id.
+ *  4. write the job record (`running`, 0 rows) and hand `{ job: 'export', id, userId }` to the job queue (jobs.ts),
+ *     which runs `runExport`; answer 202 with the job id.
  */
 import { can } from '#domain/access';
 import { DomainError } from '#domain/errors';
 import type { Principal } from '#domain/principal';
 import { isRegionCode } from '#domain/regions';
 import { STATUSES, type Status } from '#domain/workflow';
-import { exportFileName, runDetached, saveJob, type ExportJob } from './jobs';
+import { exportFileName, saveJob, startJob, type ExportJob } from './jobs';
 import type { Ports } from './ports';
-import { exportRoots, runExport } from './run-export';
+import { exportRoots } from './run-export';
 import { EXPORT_FORMATS, type ExportFormat } from './spreadsheets';
 import { validationError } from './submission-support';
 
@@ -64,6 +65,6 @@ export async function startExport(ports: Ports, principal: Principal, body: unkn
     fileName: exportFileName(def, now, format),
   };
   await saveJob(ports, job);
-  runDetached(() => runExport(ports, principal, id));
+  await startJob(ports, job, { job: 'export', id, userId: principal.userId });
   return { id };
 }

@@ -7,7 +7,8 @@
  *  2. the form exists (422 `formId`); the caller may file that form's sector somewhere (403);
  *  3. an upload must be the caller's own (404) and present in storage (422); inline content is stored at
  *     `imports/<id>/source.<ext>` so the commit can read the same bytes again;
- *  4. write the job (`validating`) and start validate-import detached; answer 202 with the job id.
+ *  4. write the job (`validating`) and hand `{ job: 'validate-import', id, userId }` to the job queue (jobs.ts);
+ *     answer 202 with the job id.
  */
 import { Readable } from 'node:stream';
 import { can } from '#domain/access';
@@ -15,11 +16,10 @@ import { DomainError } from '#domain/errors';
 import type { Principal } from '#domain/principal';
 import { formatOfName } from './create-import-upload';
 import { defaultImportKey } from './import-rows';
-import { runDetached, saveJob, type ImportJob, type UploadJob } from './jobs';
+import { saveJob, startJob, type ImportJob, type UploadJob } from './jobs';
 import type { Ports } from './ports';
 import { CONTENT_TYPES, IMPORT_FORMATS, sniffFormat, type ImportFormat } from './spreadsheets';
 import { validationError } from './submission-support';
-import { validateImport } from './validate-import';
 
 const KEYS = ['formId', 'content', 'uploadId', 'format', 'fileName', 'key', 'submit'];
 
@@ -93,6 +93,6 @@ export async function startImport(ports: Ports, principal: Principal, body: unkn
     errors: [],
   };
   await saveJob(ports, job);
-  runDetached(() => validateImport(ports, principal, id));
+  await startJob(ports, job, { job: 'validate-import', id, userId: principal.userId });
   return { id };
 }

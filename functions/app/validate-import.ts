@@ -34,6 +34,7 @@ export async function writeReport(ports: Ports, job: ImportJob, def: FormDefinit
 export async function validateImport(ports: Ports, principal: Principal, id: string): Promise<void> {
   const job = await ports.directory.getJob<ImportJob>('import', id);
   if (!job || job.state !== 'validating') return;
+  job.total = job.valid = job.invalid = job.done = 0;
   try {
     const def = await ports.directory.currentForm(job.formId);
     if (!def) throw new Error(`form ${job.formId} is gone`);

@@ -22,6 +22,8 @@ export interface RouteDef {
   uses: {
     tables: { id: TableDef['id']; access: 'read' | 'write' }[];
     bucket?: { prefix: string; access: 'read' | 'write' | 'head' }[];
+    /** The route starts background jobs: it may invoke the job function (JOB_WORKER), whose name it gets in JOB_FUNCTION. */
+    jobs?: true;
   };
   /** Local mode only (the AWS stack uses Cognito instead). */
   localOnly?: boolean;
@@ -116,7 +118,7 @@ export const ROUTES: readonly RouteDef[] = [
   // ── data in and out (handlers/data.ts): exports, bulk imports, region and target imports, briefing, deadline
   {
     method: 'POST', path: '/api/exports', module: 'data', handler: 'createExport', auth: true, roles: WORKERS,
-    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'submissions', access: 'read' }], bucket: [{ prefix: 'exports/', access: 'write' }] },
+    uses: { tables: [{ id: 'directory', access: 'write' }], jobs: true },
   },
   {
     method: 'GET', path: '/api/exports/{id}', module: 'data', handler: 'getExport', auth: true, roles: WORKERS,
@@ -134,7 +136,8 @@ export const ROUTES: readonly RouteDef[] = [
     method: 'POST', path: '/api/imports', module: 'data', handler: 'createImport', auth: true, roles: ['admin', 'staff'],
     uses: {
       tables: [{ id: 'directory', access: 'write' }],
-      bucket: [{ prefix: 'imports/', access: 'write' }, { prefix: 'imports/', access: 'read' }, { prefix: 'imports/', access: 'head' }],
+      bucket: [{ prefix: 'imports/', access: 'write' }, { prefix: 'imports/', access: 'head' }],
+      jobs: true,
     },
   },
   {
@@ -143,10 +146,7 @@ export const ROUTES: readonly RouteDef[] = [
   },
   {
     method: 'POST', path: '/api/imports/{id}/commit', module: 'data', handler: 'commitImport', auth: true, roles: ['admin', 'staff'],
-    uses: {
-      tables: [{ id: 'directory', access: 'write' }, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }],
-      bucket: [{ prefix: 'imports/', access: 'read' }, { prefix: 'imports/', access: 'write' }, { prefix: 'attachments/', access: 'head' }],
-    },
+    uses: { tables: [{ id: 'directory', access: 'write' }], jobs: true },
   },
   {
     method: 'POST', path: '/api/regions/import', module: 'data', handler: 'importRegions', auth: true, roles: ['admin'],
@@ -174,6 +174,33 @@ export const ROUTES: readonly RouteDef[] = [
     uses: { tables: [{ id: 'directory', access: 'write' }] },
   },
 ];
+
+/**
+ * The job function: not an HTTP route. It runs the exports and imports that routes with `uses.jobs` hand to it
+ * (functions/http/handlers/jobs.ts → app/run-job.ts), so it holds what those run functions touch: reading the forms,
+ * regions and members, writing job records (directory); reading submissions for exports and saving imported ones with
+ * their counters and audit entries; the export files, the import files and reports, and the attachments an imported
+ * row may name (head). It may run for up to 15 minutes and spools export files to its temporary storage.
+ */
+export const JOB_WORKER = {
+  module: 'jobs',
+  handler: 'run',
+  uses: {
+    tables: [
+      { id: 'directory', access: 'write' },
+      { id: 'submissions', access: 'read' },
+      { id: 'submissions', access: 'write' },
+      { id: 'progress', access: 'write' },
+      { id: 'audit', access: 'write' },
+    ],
+    bucket: [
+      { prefix: 'exports/', access: 'write' },
+      { prefix: 'imports/', access: 'read' },
+      { prefix: 'imports/', access: 'write' },
+      { prefix: 'attachments/', access: 'head' },
+    ],
+  },
+} as const satisfies { module: string; handler: string; uses: RouteDef['uses'] };
 
 /** Match a method + path against the table; returns the route and its path parameters. */
 export function matchRoute(method: string, path: string): { route: RouteDef; params: Record<string, string> } | { methodNotAllowed: true } | undefined {

@@ -146,7 +146,7 @@ const THROTTLING_NAMES = new Set([
   'SlowDown',
 ]);
 /** Server-side failures of the storage services: retryable, and say nothing about the request. */
-const UNAVAILABLE_NAMES = new Set(['ServiceUnavailable', 'InternalServerError', 'InternalError']);
+const UNAVAILABLE_NAMES = new Set(['ServiceUnavailable', 'InternalServerError', 'InternalError', 'ServiceException']);
 /** Socket-level failures: storage could not be reached (connection refused or reset, timeouts). */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 

@@ -4,7 +4,7 @@
  * signs users in on AWS). Every route except the unauthenticated ones (health) has the Cognito JWT authorizer; grants
  * come from each route's `uses`.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -13,7 +13,7 @@ import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { RouteDef } from '../../functions/http/routes';
+import { JOB_WORKER, type RouteDef } from '../../functions/http/routes';
 import { pascal, type Data } from './data';
 import { CensusFunction } from './function';
 import { acknowledge } from './nag';
@@ -27,6 +27,15 @@ export const THROTTLE = { rateLimit: 100, burstLimit: 200 };
 export const MODULE_SIZING: Record<string, { memorySize: number; timeout: Duration }> = {
   data: { memorySize: 1024, timeout: Duration.seconds(29) },
 };
+
+/**
+ * The job function (routes.ts JOB_WORKER): exports and imports run here for up to 15 minutes, with 2 GB of memory for
+ * parsing a 20 MB spreadsheet and 4 GiB of /tmp for spooling an export file before its single PUT to S3 (the export's
+ * memory then stays flat whatever the number of rows). Lambda does not retry a failed job (the run functions record
+ * their own failures, and a job that lost its worker shows as failed after 5 minutes without progress), and drops a
+ * task it could not start within 5 minutes for the same reason.
+ */
+export const JOB_SIZING = { memorySize: 2048, timeout: Duration.minutes(15), ephemeralStorageSize: Size.gibibytes(4), maxEventAge: Duration.minutes(5) };
 
 /** Construct id of a route's function: module + handler (unique in the route table). */
 export function functionId(route: RouteDef): string {
@@ -57,6 +66,8 @@ export class Api extends Construct {
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
   readonly routes: ApiRoute[] = [];
+  /** The job function that routes with `uses.jobs` invoke asynchronously. */
+  readonly jobWorker: CensusFunction;
   readonly accessLogs: LogGroup;
   /** https://<api id>.execute-api.<region>.amazonaws.com (routes are under /api/…). */
   readonly url: string;
@@ -107,6 +118,18 @@ export class Api extends Construct {
     });
     this.url = this.httpApi.apiEndpoint;
 
+    this.jobWorker = new CensusFunction(this, 'JobWorker', {
+      module: JOB_WORKER.module,
+      handler: JOB_WORKER.handler,
+      description: 'Background jobs: exports and imports (invoked asynchronously by the routes that start them)',
+      memorySize: JOB_SIZING.memorySize,
+      timeout: JOB_SIZING.timeout,
+      ephemeralStorageSize: JOB_SIZING.ephemeralStorageSize,
+    });
+    this.jobWorker.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: JOB_SIZING.maxEventAge });
+    for (const t of JOB_WORKER.uses.tables) this.jobWorker.bindTable(props.data.tables[t.id], t.access);
+    for (const b of JOB_WORKER.uses.bucket) this.jobWorker.bindBucket(props.filesBucket, b.prefix, b.access);
+
     for (const route of deployedRoutes(props.routes)) {
       const fid = functionId(route);
       const fn = new CensusFunction(this, fid, {
@@ -117,6 +140,7 @@ export class Api extends Construct {
       });
       for (const t of route.uses.tables) fn.bindTable(props.data.tables[t.id], t.access);
       for (const b of route.uses.bucket ?? []) fn.bindBucket(props.filesBucket, b.prefix, b.access);
+      if (route.uses.jobs) fn.bindJobs(this.jobWorker);
 
       const authorizer: IHttpRouteAuthorizer = route.auth ? jwt : new HttpNoneAuthorizer();
       const [httpRoute] = this.httpApi.addRoutes({

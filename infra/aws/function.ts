@@ -5,7 +5,7 @@
  * from `bindTable` / `bindBucket`, which set the environment variable and the least-privilege grant together, so a
  * function can never know a resource it may not touch (or be allowed to touch one it does not know).
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type Size } from 'aws-cdk-lib';
 import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -64,6 +64,8 @@ export interface CensusFunctionProps {
   description: string;
   memorySize?: number;
   timeout?: Duration;
+  /** /tmp size (default 512 MiB); the job function spools export files there. */
+  ephemeralStorageSize?: Size;
   logRetention?: RetentionDays;
 }
 
@@ -72,7 +74,7 @@ export class CensusFunction extends Construct {
   readonly role: Role;
   readonly logGroup: LogGroup;
   /** What this function was bound to, for tests and reports. */
-  readonly bindings: { tables: { id: string; access: TableAccess }[]; bucket: { prefix: string; access: BucketAccess }[] } = { tables: [], bucket: [] };
+  readonly bindings: { tables: { id: string; access: TableAccess }[]; bucket: { prefix: string; access: BucketAccess }[]; jobs?: string } = { tables: [], bucket: [] };
   private bucketName?: string;
   private listGranted = false;
   private readonly acknowledgedBucketPatterns = new Set<string>();
@@ -104,6 +106,7 @@ export class CensusFunction extends Construct {
       architecture: ARCHITECTURE,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
@@ -140,6 +143,16 @@ export class CensusFunction extends Construct {
     const indexes = access === 'read' ? t.def.indexes.map((ix) => `${t.table.tableArn}/index/${ix.name}`) : [];
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [t.table.tableArn, ...indexes] }));
     this.bindings.tables.push({ id: t.def.id, access });
+  }
+
+  /**
+   * Let the function start background jobs: JOB_FUNCTION names the job function, and the grant is lambda:InvokeFunction
+   * on exactly that function (no `:*` qualifier: the queue invokes the unqualified name).
+   */
+  bindJobs(worker: CensusFunction): void {
+    this.fn.addEnvironment('JOB_FUNCTION', worker.fn.functionName);
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.fn.functionArn] }));
+    this.bindings.jobs = worker.node.id;
   }
 
   /** Give the function objects under one key prefix of the files bucket: env var BUCKET and the grant for that access. */

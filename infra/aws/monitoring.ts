@@ -78,6 +78,19 @@ export class Monitoring extends Construct {
       );
     }
 
+    const worker = props.api.jobWorker.fn;
+    alarm(
+      'JobWorkerErrorsOrThrottles',
+      new MathExpression({
+        expression: 'errors + throttles',
+        usingMetrics: { errors: worker.metricErrors({ period: PERIOD, statistic: 'Sum' }), throttles: worker.metricThrottles({ period: PERIOD, statistic: 'Sum' }) },
+        period: PERIOD,
+        label: 'job function errors + throttles',
+      }),
+      1,
+      'The job function (exports, imports) failed (uncaught error or timeout) or was throttled; the job shows as failed to its user',
+    );
+
     for (const { def, table } of Object.values(props.data.tables)) {
       const m = (name: string) => table.metric(name, { period: PERIOD, statistic: 'Sum' });
       alarm(

@@ -1,5 +1,6 @@
 /**
- * The whole local stack in one call: DynamoDB Local + S3 emulator + tables + seed + the HTTP server.
+ * The whole local stack in one call: DynamoDB Local + S3 emulator + tables + seed + the job runner (an emulator of the
+ * Lambda Invoke API running functions/http/handlers/jobs.ts) + the HTTP server.
  * `npm start` uses it with a persistent DATA_DIR; integration tests use it in memory on free ports.
  */
 import { mkdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { portsFromEnv, setPorts } from '../../functions/http/ports';
 import { localKeys } from '../../functions/adapters/identity/local';
 import { createTables } from './bootstrap';
 import { FAST_START_JVM_ARGS, startDynamoLocal, localDynamoClient } from './dynamodb-local';
+import { startLambdaLocal, type LambdaLocal } from './lambda-local';
 import { startS3Local } from './s3-local';
 import { freePort } from './ports';
 import { seed, type SeedResult } from './seed';
@@ -30,10 +32,14 @@ export interface LocalStack {
   port: number;
   seed: SeedResult;
   env: Record<string, string>;
+  /** The job runner: `idle()` waits for background jobs in progress. */
+  jobs: LambdaLocal;
   stop(): Promise<void>;
 }
 
 export const BUCKET = 'risk-census-files';
+/** The job function's name in local mode (on AWS the stack passes the real name in JOB_FUNCTION). */
+export const JOB_FUNCTION = 'risk-census-jobs';
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const step = opts.onStep ?? (() => {});
@@ -55,9 +61,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const s3 = await startS3Local({ port: 0, directory: join(dataDir, 's3'), bucket: BUCKET });
     stops.push(() => s3.stop());
 
+    step('job runner');
+    const { run } = await import('../../functions/http/handlers/jobs');
+    const jobs = await startLambdaLocal({ functions: { [JOB_FUNCTION]: run } });
+    // Stopped before storage (stops run in reverse), so jobs in progress can finish their writes.
+    stops.push(() => jobs.stop());
+
     const env: Record<string, string> = {
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       S3_ENDPOINT: s3.endpoint,
+      LAMBDA_ENDPOINT: jobs.endpoint,
+      JOB_FUNCTION,
       BUCKET,
       TABLE_PREFIX: 'risk-census-',
       LOCAL_KEYS_FILE: join(dataDir, 'keys', 'signing-key.json'),
@@ -92,7 +106,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         }),
     );
     const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
-    return { url: `http://${host}:${port}`, port, seed: seeded, env, stop: stopAll };
+    return { url: `http://${host}:${port}`, port, seed: seeded, env, jobs, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -17,7 +17,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../functions/adapters/dynamo/tables';
 import { JOB_TTL_S } from '../../functions/app/jobs';
-import { ROUTES, type RouteDef } from '../../functions/http/routes';
+import { JOB_WORKER, ROUTES, type RouteDef } from '../../functions/http/routes';
 import { acknowledgements } from '../../infra/aws/nag';
 import { REPO_ROOT, WEB_BUILD_DIR } from '../../infra/aws/paths';
 import { buildApp, type RiskCensusStack } from '../../infra/aws/stack';
@@ -117,7 +117,8 @@ describe('AWS stack — synthesis', () => {
     // Every function's code asset exists and is an ESM bundle that leaves the AWS SDK to the runtime.
     const assets = JSON.parse(readFileSync(join(r.outdir, `${stack.stackName}.assets.json`), 'utf8')).files as Record<string, Json>;
     const fns = Object.values(tpl.Resources as Record<string, Json>).filter((x) => x.Type === 'AWS::Lambda::Function' && x.Properties.Runtime?.startsWith('nodejs'));
-    expect(fns).toHaveLength(DEPLOYED.length);
+    // One per deployed route, and the job function.
+    expect(fns).toHaveLength(DEPLOYED.length + 1);
     for (const f of fns) {
       const key = String(f.Properties.Code.S3Key).replace(/\.zip$/, '');
       const dir = join(r.outdir, assets[key].source.path);
@@ -141,6 +142,8 @@ describe('AWS stack — synthesis', () => {
       for (const dir of ${JSON.stringify([...dirs.keys()])}) {
         const m = await import(pathToFileURL(dir + '/index.mjs').href);
         out[dir] = Object.keys(m);
+        // The job function refuses a malformed task before touching anything.
+        if (m.run) out.jobs = await m.run({ job: 'export', id: 'x', userId: 'u', extra: 1 }).then(() => 'ran', (e) => e.message);
         if (m.health) out.health = await m.health({ version: '2.0', rawPath: '/api/health', headers: {}, isBase64Encoded: false, requestContext: { requestId: 't', http: { method: 'GET', path: '/api/health' } } });
       }
       console.log(JSON.stringify(out));`;
@@ -153,6 +156,7 @@ describe('AWS stack — synthesis', () => {
     const loaded = JSON.parse(run.stdout.trim().split('\n').pop()!);
     for (const [dir, handlers] of dirs) expect(loaded[dir]).toEqual(expect.arrayContaining(handlers));
     expect(loaded.health).toMatchObject({ statusCode: 200, body: '{"ok":true}' });
+    expect(loaded.jobs).toBe('Unknown key extra in a job task');
   }, 150_000);
 
   it('synthesizes an environment-agnostic stack', () => {
@@ -202,36 +206,80 @@ describe('AWS stack — API from the route table', () => {
     }
   });
 
-  it("each function's IAM policy names only the tables, indexes and bucket prefixes its route uses", () => {
+  /** The grants a function should hold, from a `uses` declaration (tables.ts for the indexes). */
+  function expectedGrants(fn: RiskCensusStack['api']['jobWorker'], uses: RouteDef['uses']): Map<string, string[]> {
     const files = id(stack.files.bucket);
-    for (const { route, fn } of stack.api.routes) {
-      const expected = new Map<string, string[]>();
-      const add = (res: string, actions: string[]) => expected.set(res, [...new Set([...(expected.get(res) ?? []), ...actions])].sort());
-      add(`${id(fn.logGroup)}.Arn`, LOGS);
-      add('*', XRAY);
-      for (const u of route.uses.tables) {
-        const def = TABLES.find((t) => t.id === u.id)!;
-        const table = id(stack.data.tables[u.id].table);
-        add(`${table}.Arn`, u.access === 'write' ? DDB_WRITE : DDB_READ);
-        if (u.access === 'read') for (const ix of def.indexes) add(`${table}.Arn/index/${ix.name}`, DDB_READ);
-      }
-      for (const b of route.uses.bucket ?? []) {
-        add(`${files}.Arn/${b.prefix}*`, S3_OBJECT[b.access]!);
-        if (b.access !== 'write') add(`${files}.Arn`, ['s3:ListBucket']);
-      }
-
-      const roleId = id(fn.role);
-      const policies = ofType('AWS::IAM::Policy').filter(([, p]) => list(p.Properties.Roles).some((r: Json) => r.Ref === roleId));
-      expect(policies, routeKey(route)).toHaveLength(1);
-      expect(resources[roleId].Properties.ManagedPolicyArns ?? [], routeKey(route)).toEqual([]);
-      expect(resources[roleId].Properties.Policies ?? [], routeKey(route)).toEqual([]);
-      const actual = new Map<string, string[]>();
-      for (const s of policies[0]![1].Properties.PolicyDocument.Statement) {
-        expect(s.Effect).toBe('Allow');
-        for (const res of list(s.Resource).map(flat)) actual.set(res, [...new Set([...(actual.get(res) ?? []), ...list<string>(s.Action)])].sort());
-      }
-      expect(Object.fromEntries([...actual].sort()), routeKey(route)).toEqual(Object.fromEntries([...expected].sort()));
+    const expected = new Map<string, string[]>();
+    const add = (res: string, actions: string[]) => expected.set(res, [...new Set([...(expected.get(res) ?? []), ...actions])].sort());
+    add(`${id(fn.logGroup)}.Arn`, LOGS);
+    add('*', XRAY);
+    for (const u of uses.tables) {
+      const def = TABLES.find((t) => t.id === u.id)!;
+      const table = id(stack.data.tables[u.id].table);
+      add(`${table}.Arn`, u.access === 'write' ? DDB_WRITE : DDB_READ);
+      if (u.access === 'read') for (const ix of def.indexes) add(`${table}.Arn/index/${ix.name}`, DDB_READ);
     }
+    for (const b of uses.bucket ?? []) {
+      add(`${files}.Arn/${b.prefix}*`, S3_OBJECT[b.access]!);
+      if (b.access !== 'write') add(`${files}.Arn`, ['s3:ListBucket']);
+    }
+    if (uses.jobs) add(`${id(stack.api.jobWorker.fn)}.Arn`, ['lambda:InvokeFunction']);
+    return expected;
+  }
+
+  /** The grants a function's role holds: its one inline policy, resource → actions. */
+  function actualGrants(fn: RiskCensusStack['api']['jobWorker'], label: string): Map<string, string[]> {
+    const roleId = id(fn.role);
+    const policies = ofType('AWS::IAM::Policy').filter(([, p]) => list(p.Properties.Roles).some((r: Json) => r.Ref === roleId));
+    expect(policies, label).toHaveLength(1);
+    expect(resources[roleId].Properties.ManagedPolicyArns ?? [], label).toEqual([]);
+    expect(resources[roleId].Properties.Policies ?? [], label).toEqual([]);
+    const actual = new Map<string, string[]>();
+    for (const s of policies[0]![1].Properties.PolicyDocument.Statement) {
+      expect(s.Effect).toBe('Allow');
+      for (const res of list(s.Resource).map(flat)) actual.set(res, [...new Set([...(actual.get(res) ?? []), ...list<string>(s.Action)])].sort());
+    }
+    return actual;
+  }
+
+  it("each function's IAM policy names only the tables, indexes, bucket prefixes and job function its route uses", () => {
+    expect(stack.api.routes.filter((r) => r.route.uses.jobs).map((r) => routeKey(r.route)).sort()).toEqual(['POST /api/exports', 'POST /api/imports', 'POST /api/imports/{id}/commit']);
+    for (const { route, fn } of stack.api.routes) {
+      const actual = actualGrants(fn, routeKey(route));
+      expect(Object.fromEntries([...actual].sort()), routeKey(route)).toEqual(Object.fromEntries([...expectedGrants(fn, route.uses)].sort()));
+    }
+  });
+
+  it('the job function: 15 minutes, 2 GB, 4 GiB of /tmp, no retries, the grants of JOB_WORKER, invoked only by the routes that start jobs', () => {
+    const worker = stack.api.jobWorker;
+    const f = resources[id(worker.fn)].Properties;
+    expect(f.Handler).toBe(`index.${JOB_WORKER.handler}`);
+    expect(f.Timeout).toBe(900);
+    expect(f.MemorySize).toBe(2048);
+    expect(f.EphemeralStorage).toEqual({ Size: 4096 });
+    expect(f.Architectures).toEqual(['arm64']);
+    expect(f.TracingConfig).toEqual({ Mode: 'Active' });
+    const invokeConfig = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => flat(c.Properties.FunctionName) === id(worker.fn));
+    expect(invokeConfig).toHaveLength(1);
+    expect(invokeConfig[0]![1].Properties.MaximumRetryAttempts).toBe(0);
+    expect(invokeConfig[0]![1].Properties.MaximumEventAgeInSeconds).toBeLessThanOrEqual(300);
+    const env = f.Environment.Variables;
+    expect(Object.keys(env).filter((k) => k.startsWith('TABLE_')).sort()).toEqual([...new Set(JOB_WORKER.uses.tables.map((t) => `TABLE_${t.id.toUpperCase()}`))].sort());
+    expect(env.BUCKET).toEqual({ Ref: id(stack.files.bucket) });
+    expect(env.JOB_FUNCTION).toBeUndefined();
+    const actual = actualGrants(worker, 'job function');
+    expect(Object.fromEntries([...actual].sort())).toEqual(Object.fromEntries([...expectedGrants(worker, JOB_WORKER.uses)].sort()));
+    // Only the job-starting routes may invoke it, and they get its name.
+    for (const { route, fn } of stack.api.routes) {
+      const vars = resources[id(fn.fn)].Properties.Environment?.Variables ?? {};
+      if (route.uses.jobs) expect(vars.JOB_FUNCTION, routeKey(route)).toEqual({ Ref: id(worker.fn) });
+      else expect(vars.JOB_FUNCTION, routeKey(route)).toBeUndefined();
+    }
+    const invokers = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      p.Properties.PolicyDocument.Statement.some((s: Json) => list<string>(s.Action).some((a) => a.startsWith('lambda:'))),
+    );
+    const jobRoles = stack.api.routes.filter((r) => r.route.uses.jobs).map((r) => id(r.fn.role)).sort();
+    expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref)).sort()).toEqual(jobRoles);
   });
 
   it('sets TABLE_<ID> for exactly the tables a route uses, and BUCKET only where it uses the bucket', () => {
