@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { ROUTES } from '../../functions/http/routes';
+import { JOB_WORKER, ROUTES } from '../../functions/http/routes';
 import { deployedRoutes } from './api';
 import { BANNER } from './function';
 import { HANDLERS_DIR, REPO_ROOT } from './paths';
@@ -26,6 +26,7 @@ function zipSize(files: Record<string, Uint8Array>): number {
 export async function bundleSizes(): Promise<{ module: string; handlers: string[]; bytes: number; zipped: number; zippedCodeOnly: number }[]> {
   const modules = new Map<string, string[]>();
   for (const r of deployedRoutes(ROUTES)) modules.set(r.module, [...(modules.get(r.module) ?? []), r.handler]);
+  modules.set(JOB_WORKER.module, [JOB_WORKER.handler]);
   const out = [];
   for (const [module, handlers] of [...modules].sort()) {
     const r = await build({
