@@ -1,6 +1,7 @@
 /**
  * The progress dashboard for one region (`?region=`, default: the district for those who see it all, otherwise the
- * caller's first region), and the district's daily history for the trend chart when the caller may read the district.
+ * caller's first region), and the district's daily history and the census deadline for the trend and burn-down charts
+ * when the caller may read the district.
  */
 import { can } from '$domain/access';
 import type { Counts, ProgressReport } from '$domain/progress';
@@ -28,6 +29,9 @@ export interface DashboardData {
   /** null = not readable by this caller (township scope) or not loaded. */
   history: Snapshot[] | null;
   historyState: 'ok' | 'district-only' | 'failed';
+  /** The census deadline an administrator set (YYYY-MM-DD), null when none is set; loaded with the history. */
+  deadline: string | null;
+  deadlineState: 'ok' | 'failed';
   county: Region | null;
 }
 
@@ -42,7 +46,7 @@ async function currentMe(): Promise<Me | null> {
 export const load: PageLoad = async ({ url, depends }): Promise<DashboardData> => {
   depends('app:progress');
   const region = url.searchParams.get('region');
-  const empty: DashboardData = { me: null, forbidden: false, failure: null, report: null, regions: [], forms: [], history: null, historyState: 'ok', county: null };
+  const empty: DashboardData = { me: null, forbidden: false, failure: null, report: null, regions: [], forms: [], history: null, historyState: 'ok', deadline: null, deadlineState: 'ok', county: null };
   try {
     const me = await currentMe();
     if (!me) return empty;
@@ -55,16 +59,22 @@ export const load: PageLoad = async ({ url, depends }): Promise<DashboardData> =
     const county = regions.find((r) => r.level === 'county') ?? null;
     let history: Snapshot[] | null = null;
     let historyState: DashboardData['historyState'] = 'district-only';
+    let deadline: string | null = null;
+    let deadlineState: DashboardData['deadlineState'] = 'ok';
     // After the report: reading the district's figures is what records today's snapshot.
     if (county && can(me, 'progress.read', { regionCode: county.code })) {
-      try {
-        history = (await api.get<{ snapshots: Snapshot[] }>(`/api/progress/history?region=${county.code}`)).body.snapshots;
-        historyState = 'ok';
-      } catch {
-        historyState = 'failed';
-      }
+      await Promise.all([
+        api.get<{ snapshots: Snapshot[] }>(`/api/progress/history?region=${county.code}`).then(
+          (r) => ((history = r.body.snapshots), (historyState = 'ok')),
+          () => (historyState = 'failed'),
+        ),
+        api.get<{ date: string | null }>('/api/settings/deadline').then(
+          (r) => (deadline = r.body.date ?? null),
+          () => (deadlineState = 'failed'),
+        ),
+      ]);
     }
-    return { ...empty, me, report: report.body, regions, forms, history, historyState, county };
+    return { ...empty, me, report: report.body, regions, forms, history, historyState, deadline, deadlineState, county };
   } catch (e) {
     return { ...empty, failure: e instanceof ApiError ? { status: e.status, detail: e.detail } : { status: -1, detail: String(e) } };
   }
