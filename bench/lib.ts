@@ -1,5 +1,5 @@
 /** Benchmark plumbing: statistics, a tiny HTTP client, fixed-duration concurrent load, the results table and JSON. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -169,8 +169,11 @@ export class Results {
     return [line(head), sep, ...this.rows.map(line)].join('\n');
   }
 
-  write(file: string) {
-    writeFileSync(file, `${JSON.stringify(this.json, null, 2)}\n`);
+  /** `merge`: keep the figures already in the file that this run did not measure (a run of some items only). */
+  write(file: string, merge = false) {
+    let json = this.json;
+    if (merge && existsSync(file)) json = { ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Figure>), ...this.json };
+    writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   }
 }
 

@@ -10,48 +10,49 @@
  *   2. validation of a 250-field submission vs ajv's compiled JSON Schema of the same form
  *   3. progress query at 1k / 10k / 100k submissions: time ratio and items read
  *   4. sustained ingest, 30 s, 16 clients, PUT ?submit=true, small and 250-field forms, + GET /api/me and raw-store ratios
- *   5. export peak memory 10k vs 100k rows and rows/s
+ *   5. export peak memory 2k vs 20k rows and rows/s, CSV, XLSX and GeoJSON (bench/exports.ts)
  *   6. Lambda bundle size (zipped) and module init time vs an empty module
  *   7. web entry JS (gzipped) and time to interactive of the largest form vs a static page
  *
  * `--quick` shortens every phase (for trying the bench out; the figures are then not the issue's); `--only=3,5` runs only
- * the phases of those items.
+ * the phases of those items and merges their figures into bench-results.json.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { BatchWriteCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../functions/adapters/dynamo/client';
 import { DynamoDirectoryStore } from '../functions/adapters/dynamo/directory';
 import { DynamoProgressStore } from '../functions/adapters/dynamo/progress';
-import { DynamoSubmissionStore } from '../functions/adapters/dynamo/submissions';
-import { SUBMISSIONS, tableName } from '../functions/adapters/dynamo/tables';
-import type { HistoryEntry, Submission } from '../functions/app/ports';
+import type { Submission } from '../functions/app/ports';
 import { CATALOG, catalogForm } from '../functions/domain/catalog/index';
 import type { Cell } from '../functions/domain/progress';
 import { generateSample } from '../functions/domain/samples';
 import { ROUTES } from '../functions/http/routes';
 import { DEMO_COUNTY, DEMO_PASSWORD, DEMO_REGIONS } from '../infra/local/demo-district';
+import { compareExports, EXPORT_FORM, mb, seedExportForms } from './exports';
 import { benchBundles } from './lambda';
 import { Api, load, median, now, Results, sleep, type LoadResult } from './lib';
+import { nextFrom, seedSubmissions, transactionFor, writeCounts } from './seed';
+import { startServer, type ServerProcess as Server } from './server-process';
 import { syntheticAnswers, syntheticSpec, toFormDefinition } from './synthetic-form';
 import { benchValidation } from './validation';
 import { entryJs, hasFillRoute, largestForm, timeToInteractive, WEB_BUILD } from './web';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
-/** `--only=3,5`: run only these items' phases (for trying one out; the JSON then holds only those figures). */
+/** `--only=3,5`: run only these items' phases; their figures replace those in bench-results.json, the rest stay. */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const want = (...items: string[]) => !ONLY || items.some((i) => ONLY.includes(i));
 const INGEST_S = QUICK ? 6 : 30;
 const SIDE_S = QUICK ? 3 : 10;
 const CLIENTS = 16;
 const SIZES = QUICK ? [1_000, 3_000, 10_000] : [1_000, 10_000, 100_000];
+/** Item 5: the two export sizes the issue names. */
+const EXPORT_ROWS = QUICK ? [1_000, 10_000] : [2_000, 20_000];
 
 const SMALL = 'housing.rural-house';
 const VILLAGES = DEMO_REGIONS.filter((r) => r.level === 'village').map((r) => r.code);
@@ -62,93 +63,7 @@ const BIG_SAMPLES = Array.from({ length: 64 }, (_, i) => syntheticAnswers(BIG_SP
 const results = new Results();
 const log = (s: string) => console.log(s);
 
-// ── the server under test, in its own process ───────────────────────────────────────────────────────────────────────
-
-interface Probe {
-  heapBase: number;
-  heapPeak: number;
-  rssBase: number;
-  rssPeak: number;
-  gc: boolean;
-}
-
-interface Server {
-  url: string;
-  env: Record<string, string>;
-  pid: number;
-  probeStart(): void;
-  probeMark(): void;
-  probeStop(): Promise<Probe>;
-  stop(): Promise<void>;
-}
-
-async function startServer(opts: { persistent?: boolean; webRoot?: string; label?: string } = {}): Promise<Server> {
-  const t = now();
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'server.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_PERSISTENT: opts.persistent ? '1' : '', BENCH_WEB_ROOT: opts.webRoot ?? '' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const rl = createInterface({ input: child.stdout! });
-  const waiting: ((p: Probe) => void)[] = [];
-  const ready = await new Promise<{ url: string; env: Record<string, string> }>((res, rej) => {
-    rl.on('line', (line) => {
-      if (line.startsWith('READY ')) res(JSON.parse(line.slice(6)));
-      else if (line.startsWith('PROBE ')) waiting.shift()?.(JSON.parse(line.slice(6)));
-    });
-    child.once('exit', (code) => rej(new Error(`bench server exited (${code}) before it was ready`)));
-  });
-  log(`  server ${opts.label ?? ''}${opts.persistent ? ' (DynamoDB on disk)' : ' (DynamoDB in memory)'} ready in ${((now() - t) / 1000).toFixed(1)} s at ${ready.url}`);
-  return {
-    url: ready.url,
-    env: ready.env,
-    pid: child.pid!,
-    probeStart: () => child.stdin!.write('probe-start\n'),
-    probeMark: () => child.stdin!.write('probe-mark\n'),
-    probeStop: () =>
-      new Promise<Probe>((res) => {
-        waiting.push(res);
-        child.stdin!.write('probe-stop\n');
-      }),
-    stop: async () => {
-      child.stdin?.end();
-      await Promise.race([exited, sleep(20_000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
-}
-
 // ── submissions written by the store's own code, sent raw ───────────────────────────────────────────────────────────
-
-/** The TransactWriteItems input DynamoSubmissionStore.write would send for a create+submit of `next` (captured, not sent). */
-async function transactionFor(env: Record<string, string>, next: Submission, audit: HistoryEntry[], counters: Submission['status'][] = ['submitted']): Promise<TransactWriteCommandInput> {
-  let captured: TransactWriteCommandInput | undefined;
-  const fake = { send: async (cmd: TransactWriteCommand) => void (captured = cmd.input) } as unknown as DynamoDBDocumentClient;
-  await new DynamoSubmissionStore(fake, env).write({ next, expect: { create: true }, counters: Object.fromEntries(counters.map((c) => [c, 1])), audit });
-  return captured!;
-}
-
-/** A create+submit like the API's, from a template submission (an API response), under a new id and region. */
-function nextFrom(template: Submission, region: string, by: string, status: Submission['status'] = 'submitted'): { next: Submission; audit: HistoryEntry[] } {
-  const at = new Date().toISOString();
-  const next: Submission = {
-    ...template,
-    id: randomUUID(),
-    regionCode: region,
-    status,
-    version: 1,
-    createdBy: by,
-    createdAt: at,
-    updatedAt: at,
-    ...(status === 'submitted' ? { submittedAt: at } : {}),
-    lastWrite: { key: randomBytes(32).toString('hex'), by, status: 201 },
-  };
-  if (status !== 'submitted') delete next.submittedAt;
-  const audit: HistoryEntry[] = [{ at, by, action: 'created', from: null, to: 'draft' }];
-  if (status === 'submitted') audit.push({ at, by, action: 'submitted', from: 'draft', to: 'submitted' });
-  return { next, audit };
-}
 
 /** Send a transaction; TransactionConflict (a busy progress cell) is retried with the store's backoff. */
 async function sendRaw(db: DynamoDBDocumentClient, input: TransactWriteCommandInput): Promise<number> {
@@ -280,40 +195,7 @@ async function ingest(server: Server, admin: Api, form: 'small' | 'big', label: 
   return { r, me, rec, expected, countsOk: rec.drift.length === 0 && rec.submissions === expected };
 }
 
-// ── item 3 and 5 ────────────────────────────────────────────────────────────────────────────────────────────────────
-
-/** Seeds submissions of the small form straight into the table (BatchWrite of the store's own item shape) and sets the cells' counters to match. */
-async function seedSubmissions(server: Server, db: DynamoDBDocumentClient, template: Submission, by: string, from: number, to: number, counts: Map<string, Cell>) {
-  const table = tableName(SUBMISSIONS, server.env);
-  const statuses: Submission['status'][] = ['approved', 'submitted', 'approved', 'draft', 'returned', 'approved'];
-  const make = async (i: number) => {
-    const status = statuses[i % statuses.length]!;
-    const region = VILLAGES[i % VILLAGES.length]!;
-    const { next, audit } = nextFrom({ ...template, data: { ...template.data, householder: `户主${i}` } }, region, by, status === 'draft' || status === 'submitted' ? status : 'submitted');
-    next.status = status;
-    const input = await transactionFor(server.env, next, audit.slice(0, 1), [status]);
-    const key = `${SMALL}#${region}`;
-    const c = counts.get(key) ?? { formId: SMALL, regionCode: region, target: 0, draft: 0, submitted: 0, returned: 0, approved: 0 };
-    if (status !== 'voided') c[status] += 1;
-    counts.set(key, c);
-    return (input.TransactItems![0]!.Put!.Item as Record<string, unknown>);
-  };
-  let next = from;
-  const worker = async () => {
-    while (next < to) {
-      const start = next;
-      next = Math.min(to, next + 25);
-      const items = await Promise.all(Array.from({ length: next - start }, (_, k) => make(start + k)));
-      let req: Record<string, unknown[]> | undefined = { [table]: items.map((Item) => ({ PutRequest: { Item } })) };
-      while (req && Object.keys(req).length) {
-        const r = await db.send(new BatchWriteCommand({ RequestItems: req as never }));
-        req = r.UnprocessedItems as Record<string, unknown[]> | undefined;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  await new DynamoProgressStore(db, server.env).setCounts(DEMO_COUNTY, [...counts.values()]);
-}
+// ── item 3 ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** A document client that counts the items its Query calls read (ScannedCount). */
 function countingClient(env: Record<string, string>) {
@@ -366,32 +248,6 @@ async function progressInterleaved(servers: Server[], admins: Api[], rounds: num
   return out.map((o, i) => ({ cells: o.cells, itemsRead: o.itemsRead, httpMs: median(o.http), queryMs: median(o.direct), total: totals[i] }));
 }
 
-/** One CSV export of the small form over the whole district: rows, seconds from POST to done, and (probe) memory. */
-async function exportOnce(server: Server, admin: Api, probe: boolean) {
-  if (probe) {
-    // Baseline: the smallest live heap over 2 s of forced GCs before the export starts.
-    server.probeStart();
-    await sleep(2_000);
-    server.probeMark();
-  }
-  const t = now();
-  const start = await admin.req('POST', '/api/exports', { formId: SMALL, format: 'csv' });
-  if (start.status !== 202) throw new Error(`export: ${start.status} ${JSON.stringify(start.body).slice(0, 300)}`);
-  for (;;) {
-    const r = await admin.req('GET', `/api/exports/${start.body.id}`);
-    if (r.body?.status === 'done') {
-      const seconds = (now() - t) / 1000;
-      const mem = probe ? await server.probeStop() : undefined;
-      return { rows: r.body.rows as number, seconds, bytes: r.body.bytes as number, mem };
-    }
-    if (r.body?.status === 'failed' || r.status >= 400) {
-      if (probe) await server.probeStop();
-      throw new Error(`export failed: ${JSON.stringify(r.body).slice(0, 300)}`);
-    }
-    await sleep(50);
-  }
-}
-
 // ── the run ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 async function main() {
@@ -410,7 +266,7 @@ async function main() {
   let inMemorySmall = NaN;
   if (want('1', '4')) {
     log('\n[1, 4] server A: DynamoDB Local in memory');
-    const a = await startServer();
+    const a = await startServer({ log });
     let expected = 0;
     try {
       const admin = await Api.login(a.url, 'admin', DEMO_PASSWORD);
@@ -453,7 +309,7 @@ async function main() {
   // 4 on disk.
   if (want('4')) {
     log('\n[4] server C: the same small-form ingest with DynamoDB Local on disk');
-    const c = await startServer({ persistent: true });
+    const c = await startServer({ log, persistent: true });
     try {
       const admin = await Api.login(c.url, 'admin', DEMO_PASSWORD);
       const disk = await ingest(c, admin, 'small', `${SMALL} on disk`, (await reconcile(admin)).submissions);
@@ -463,11 +319,11 @@ async function main() {
     }
   }
 
-  // 3 and 5 (and 7's time to interactive) — one server per size, measured interleaved.
-  if (want('3', '5', '7')) {
-    log(`\n[3, 5] servers B: ${SIZES.map((n) => n / 1000 + 'k').join(', ')} submissions of ${SMALL}, one server each, measured interleaved`);
+  // 3 (and 7's time to interactive) — one server per size, measured interleaved.
+  if (want('3', '7')) {
+    log(`\n[3] servers B: ${SIZES.map((n) => n / 1000 + 'k').join(', ')} submissions of ${SMALL}, one server each, measured interleaved`);
     const webRoot = existsSync(join(WEB_BUILD, 'index.html')) ? WEB_BUILD : undefined;
-    const servers = await Promise.all(SIZES.map((n, i) => startServer({ label: `B${n / 1000}k`, ...(i === 0 && webRoot ? { webRoot } : {}) })));
+    const servers = await Promise.all(SIZES.map((n, i) => startServer({ log, label: `B${n / 1000}k`, ...(i === 0 && webRoot ? { webRoot } : {}) })));
     try {
       const admins: Api[] = [];
       for (const [i, server] of servers.entries()) {
@@ -481,7 +337,8 @@ async function main() {
         // The one submission made through the API (the template) is counted too.
         const counts = new Map<string, Cell>([[`${SMALL}#${VILLAGES[0]}`, { formId: SMALL, regionCode: VILLAGES[0]!, target: 0, draft: 0, submitted: 1, returned: 0, approved: 0 }]]);
         const t = now();
-        await seedSubmissions(server, db, first.body as Submission, me, 1, size, counts);
+        await seedSubmissions({ env: server.env, db, template: first.body as Submission, by: me, from: 1, to: size, regions: VILLAGES, data: (i) => ({ ...SMALL_SAMPLES[0], householder: `户主${i}` }), counts });
+        await writeCounts(server.env, db, counts);
         const secs = (now() - t) / 1000;
         log(`    B${size / 1000}k: seeded ${size - 1} submissions in ${secs.toFixed(1)} s (${((size - 1) / secs).toFixed(0)}/s, BatchWriteItem, 8 in flight)`);
         db.destroy();
@@ -498,47 +355,6 @@ async function main() {
       results.target('3', `progress_${SIZES.at(-1)! / 1000}k_vs_${SIZES[0]! / 1000}k`, hi.httpMs / lo.httpMs, 1.2, 'ratio',
         `GET /api/progress median ${hi.httpMs.toFixed(2)} vs ${lo.httpMs.toFixed(2)} ms (${SIZES.map((n, i) => `${n / 1000}k ${at[i]!.httpMs.toFixed(2)}`).join(', ')}); the cells query alone ${(hi.queryMs / lo.queryMs).toFixed(2)}×`);
       results.target('3', 'progress_items_read_per_cell', Math.max(...at.map((p) => p.itemsRead / p.cells)), 1, 'ratio', `items read ${SIZES.map((n, i) => `${n / 1000}k: ${at[i]!.itemsRead}`).join(', ')}; cells ${hi.cells} in each`);
-
-      // 5 — exports of the whole district: 10k rows vs 100k rows, alternating between the two servers.
-      const hasExports = ROUTES.some((r) => r.path === '/api/exports');
-      if (!hasExports) {
-        results.gap('5', 'export_peak_memory', 'not built yet: no /api/exports route');
-      } else {
-        try {
-          const s10 = servers[SIZES.length - 2]!;
-          const s100 = servers[SIZES.length - 1]!;
-          const a10 = admins[SIZES.length - 2]!;
-          const a100 = admins[SIZES.length - 1]!;
-          const timed = { lo: [] as number[], hi: [] as number[] };
-          const heap = { lo: [] as number[], hi: [] as number[] };
-          const rss = { lo: [] as number[], hi: [] as number[] };
-          let rows = { lo: 0, hi: 0 };
-          let bytes = 0;
-          for (let r = 0; r < (QUICK ? 1 : 2); r++) {
-            const x = await exportOnce(s10, a10, false);
-            const y = await exportOnce(s100, a100, false);
-            timed.lo.push(x.rows / x.seconds);
-            timed.hi.push(y.rows / y.seconds);
-            rows = { lo: x.rows, hi: y.rows };
-            bytes = y.bytes;
-          }
-          for (let r = 0; r < (QUICK ? 1 : 2); r++) {
-            for (const [k, server, admin] of (r % 2 ? [['hi', s100, a100], ['lo', s10, a10]] : [['lo', s10, a10], ['hi', s100, a100]]) as ['lo' | 'hi', Server, Api][]) {
-              const m = (await exportOnce(server, admin, true)).mem!;
-              log(`    export ${k === 'lo' ? 'smaller' : 'larger'}: live heap ${((m.heapPeak - m.heapBase) / 1048576).toFixed(1)} MB over ${(m.heapBase / 1048576).toFixed(1)} MB, RSS +${((m.rssPeak - m.rssBase) / 1048576).toFixed(1)} MB (${JSON.stringify(m)})`);
-              heap[k].push(m.heapPeak - m.heapBase);
-              rss[k].push(m.rssPeak - m.rssBase);
-            }
-          }
-          const mb = (x: number) => `${(x / 1048576).toFixed(1)} MB`;
-          const hLo = Math.max(median(heap.lo), 1);
-          results.target('5', `export_peak_memory_${Math.round(rows.hi / 1000)}k_vs_${Math.round(rows.lo / 1000)}k_rows`, median(heap.hi) / hLo, 1.2, 'ratio',
-            `peak live heap growth during the export (forced GC every 200 ms): ${mb(median(heap.hi))} vs ${mb(median(heap.lo))}; peak RSS growth ${mb(median(rss.hi))} vs ${mb(median(rss.lo))}; CSV ${mb(bytes)}`);
-          results.info('5', 'export_rows_per_s', median(timed.hi), 'per_s', `${rows.hi} rows, CSV, POST to done; ${rows.lo} rows: ${median(timed.lo).toFixed(0)}/s`);
-        } catch (e) {
-          results.gap('5', 'export_peak_memory', `not measured: the export failed (${(e as Error).message.slice(0, 160)})`);
-        }
-      }
 
       // 7 — the web app, served by the first of these servers.
       log('\n[7] web');
@@ -569,6 +385,37 @@ async function main() {
     }
   }
 
+  // 5 — exports: 2k vs 20k rows of the same form on one server, per format, alternating.
+  if (want('5')) {
+    const [lo, hi] = EXPORT_ROWS;
+    log(`\n[5] server E: exports of ${lo! / 1000}k vs ${hi! / 1000}k submissions (${EXPORT_FORM} and a copy), alternating on one server`);
+    const e = await startServer({ log, label: 'E' });
+    try {
+      const admin = await Api.login(e.url, 'admin', DEMO_PASSWORD);
+      if (!ROUTES.some((r) => r.path === '/api/exports')) {
+        results.gap('5', 'export_peak_memory', 'not built yet: no /api/exports route');
+      } else {
+        const seeded = await seedExportForms(e, admin, lo!, hi!);
+        log(`    seeded ${lo! + hi!} submissions in ${seeded.seconds.toFixed(1)} s`);
+        await sleep(QUICK ? 1_000 : 5_000);
+        for (const format of ['csv', 'xlsx', 'geojson'] as const) {
+          try {
+            const c = await compareExports(e, admin, format, { timed: QUICK ? 1 : 2, rounds: QUICK ? 2 : 4, log });
+            const spread = `${Math.min(...c.ratios).toFixed(2)}–${Math.max(...c.ratios).toFixed(2)}`;
+            results.target('5', `export_${format}_peak_memory_${Math.round(c.large.rows / 1000)}k_vs_${Math.round(c.small.rows / 1000)}k_rows`, c.ratio, 1.2, 'ratio',
+              `peak live-heap growth (heapUsed+external after forced GCs every 200 ms) ${mb(median(c.large.heap))} vs ${mb(median(c.small.heap))}, median of ${c.ratios.length}; per-round ratios ${spread}; peak RSS growth ${mb(median(c.large.rss))} vs ${mb(median(c.small.rss))}`);
+            results.info('5', `export_${format}_rows_per_s`, median(c.large.rowsPerS), 'per_s',
+              `${c.large.rows} rows (${mb(c.large.bytes)}), POST to done, median of ${c.large.rowsPerS.length}; ${c.small.rows} rows: ${median(c.small.rowsPerS).toFixed(0)}/s`);
+          } catch (err) {
+            results.gap('5', `export_${format}_peak_memory`, `not measured: the export failed (${(err as Error).message.slice(0, 160)})`);
+          }
+        }
+      }
+    } finally {
+      await e.stop();
+    }
+  }
+
   // 6 — bundles.
   if (want('6')) {
     log('\n[6] Lambda bundles');
@@ -581,8 +428,8 @@ async function main() {
 
   log(`\nDone in ${((now() - started) / 60000).toFixed(1)} min.\n`);
   log(results.table());
-  results.write(join(ROOT, 'bench-results.json'));
-  log(`\nWrote bench-results.json (${Object.keys(results.json).length} figures with targets).`);
+  results.write(join(ROOT, 'bench-results.json'), !!ONLY);
+  log(`\nWrote bench-results.json (${Object.keys(results.json).length} figures with targets${ONLY ? ', merged into the figures already there' : ''}).`);
 }
 
 await main();

@@ -1,12 +1,13 @@
 /**
  * The benchmarked server in its own process (as in production, the load generator does not share its event loop):
- * DynamoDB Local with the full JIT (no fast-start JVM options), in memory unless BENCH_PERSISTENT=1, the S3 emulator in a
- * process of its own (bench/s3-server.ts), the seeded demo district and the HTTP server. Prints one line `READY {json}` and stops when its stdin closes.
+ * DynamoDB Local with the full JIT (the tests' fast-start JVM options when BENCH_FAST_START=1), in memory unless
+ * BENCH_PERSISTENT=1, the S3 emulator in a process of its own (bench/s3-server.ts), the seeded demo district and the HTTP
+ * server. Prints one line `READY {json}` and stops when its stdin closes. Driven by bench/server-process.ts.
  *
- * Memory probe (export memory, item 5), driven by lines on stdin: `probe-start` forces a full GC every 200 ms (the process
- * runs with --expose-gc) and samples the live heap (+ external buffers) and RSS after each; the minimum before
- * `probe-mark` is the baseline, the maximum after it the peak; `probe-stop` prints
- * `PROBE {"heapBase","heapPeak","rssBase","rssPeak"}` in bytes. Live heap after a forced GC is what the process really
+ * Memory probe (export memory, item 5), driven by lines on stdin: `probe-start` forces two full GCs every 200 ms (the process
+ * runs with --expose-gc; why two: see `sample`) and samples the live heap (heapUsed + external, which includes every Buffer and ArrayBuffer) and
+ * RSS after each; the minimum before `probe-mark` is the baseline, the maximum after it the peak; `probe-stop` prints
+ * `PROBE {"heapBase","heapPeak","rssBase","rssPeak","samples","gc"}` (bytes). Live heap after a forced GC is what the process really
  * holds, unlike RSS, which also grows with garbage V8 has not collected yet.
  */
 import { spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { FAST_START_JVM_ARGS } from '../infra/local/dynamodb-local';
 import { startControlledStack } from './stack';
 
 process.env.LOG_LEVEL = 'silent';
@@ -26,14 +28,20 @@ const s3Endpoint = await new Promise<string>((res, rej) => {
   createInterface({ input: s3.stdout! }).on('line', (l) => l.startsWith('READY ') && res(l.slice(6)));
   s3.once('exit', (code) => rej(new Error(`S3 emulator exited (${code})`)));
 });
-const stack = await startControlledStack({ persistent, jvmArgs: [], s3Endpoint, ...(webRoot ? { webRoot } : {}) });
+const jvmArgs = process.env.BENCH_FAST_START === '1' ? FAST_START_JVM_ARGS : [];
+const stack = await startControlledStack({ persistent, jvmArgs, s3Endpoint, ...(webRoot ? { webRoot } : {}) });
 process.stdout.write(`READY ${JSON.stringify({ url: stack.url, env: stack.env, dataDir: stack.dataDir, pid: process.pid })}\n`);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const sample = () => {
+  // Twice: V8 frees the memory behind dead Buffers (ArrayBuffer backing stores) on a background thread after a GC, so
+  // right after one GC `external` still counts the garbage of the last 200 ms — up to ~8 MB while a file streams at
+  // full speed, which looked like growth with the file's size. The second GC waits for that sweep to finish.
+  gc?.();
   gc?.();
   const m = process.memoryUsage();
-  return { heap: m.heapUsed + m.external + m.arrayBuffers, rss: m.rss };
+  // `arrayBuffers` is part of `external`: adding it again would count every Buffer twice.
+  return { heap: m.heapUsed + m.external, rss: m.rss };
 };
 /** Samples before `probe-mark` give the baseline (their minimum), samples after it the peak (their maximum). */
 let probe: { timer: NodeJS.Timeout; marked: boolean; samples: number; heapBase: number; rssBase: number; heapPeak: number; rssPeak: number } | undefined;

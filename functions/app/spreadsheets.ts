@@ -62,6 +62,37 @@ async function drained(w: NodeJS.WritableStream & { writableNeedDrain?: boolean 
 }
 
 /**
+ * Back-pressure inside exceljs' streaming writer, which has none of its own: a worksheet's XML goes into a StreamBuf that
+ * hands each 64 KiB on to the zip entry's stream without looking at write()'s return value, so rows added faster than
+ * the zip deflates them queue up in memory (measured: ~2 KB per row of the rural-house form, 39 MB for 20,000 rows
+ * written at full speed). Wait until the entry's stream wants more. Reaches into exceljs 4.4.0 (pinned) and archiver:
+ * the worksheet's `stream` (a StreamBuf), the streams it pipes to (a readable-stream PassThrough, without the
+ * `writableNeedDrain` getter, hence `_writableState`). If those ever change this waits for nothing; the export-scale
+ * test's memory bound is what notices.
+ */
+type Sink = NodeJS.WritableStream & { _writableState?: { needDrain?: boolean }; destroyed?: boolean };
+async function sheetDrained(ws: ExcelJS.Worksheet): Promise<void> {
+  const sinks = (ws as unknown as { stream?: { pipes?: Sink[] } }).stream?.pipes ?? [];
+  for (const sink of sinks) {
+    if (!sink._writableState?.needDrain || sink.destroyed) continue;
+    // One promise whose listeners all go when it settles (racing two `once` promises would leave the loser's listeners
+    // on the stream: a few hundred bytes per page, for the whole export).
+    await new Promise<void>((resolve, reject) => {
+      const settle = (e?: unknown) => {
+        sink.off('drain', settle);
+        sink.off('close', settle);
+        sink.off('error', settle);
+        if (e instanceof Error) reject(e);
+        else resolve();
+      };
+      sink.on('drain', settle);
+      sink.on('close', settle);
+      sink.on('error', settle);
+    });
+  }
+}
+
+/**
  * CSV: BOM, a header row of column codes (field names), RFC 4180 quoting, CRLF, every cell neutralised.
  * `quote_record_delimiter` must be set: with an explicit record delimiter csv-stringify would otherwise leave a field
  * holding a lone LF or CR unquoted.
@@ -105,6 +136,7 @@ export function xlsxWriter(def: Pick<FormDefinition, 'fields' | 'title'>, lang: 
     stream: out,
     async write(rows) {
       for (const sub of rows) ws.addRow(rowValues(cols, sub, 'label', lang)).commit();
+      await sheetDrained(ws);
       await drained(out);
     },
     async end() {

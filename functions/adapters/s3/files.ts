@@ -1,16 +1,26 @@
 /**
- * Files in S3: presigned POST uploads (size range, exact content type, exact key), existence checks, presigned GETs.
+ * Files in S3: presigned POST uploads (size range, exact content type, exact key), existence checks, presigned GETs,
+ * and streamed writes of generated files (exports, import reports) spooled through a temporary file.
  * The emulator used locally ignores POST policies, so `uploadConditions` is what the unit tests check.
  */
-import { pipeline, Transform, type Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FileStore, UploadGrant } from '#app/ports';
 
 export const UPLOAD_EXPIRES_S = 15 * 60;
 export const DOWNLOAD_EXPIRES_S = 5 * 60;
+/** The largest object one PutObject can store (S3's limit); `putStream` refuses a larger body. */
+export const MAX_PUT_BYTES = 5 * 1024 ** 3;
+/** PutObject attempts for a spooled file; each attempt reads the file afresh (the SDK cannot retry a stream body). */
+const PUT_ATTEMPTS = 3;
 
 export function s3Client(env: Record<string, string | undefined> = process.env): S3Client {
   const endpoint = env.S3_ENDPOINT;
@@ -38,11 +48,37 @@ export function uploadConditions(key: string, contentType: string, maxSize: numb
   ] as [string, string | number, string | number][];
 }
 
+export interface S3FileStoreOptions {
+  /** Where `putStream` spools bodies (default: os.tmpdir(), which on Lambda is the function's ephemeral storage). */
+  spoolDir?: string;
+  /** The largest body `putStream` accepts (default and at most MAX_PUT_BYTES). */
+  maxPutBytes?: number;
+  /** Wait before PutObject attempt n (1-based) of a spooled file; default 200 ms · 4^(n-1). */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+/** An error worth another attempt: no HTTP answer at all (connection refused or reset, timeout), 5xx, throttling. */
+function transient(e: unknown): boolean {
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const name = (e as Error).name;
+  if (status === undefined) return true;
+  return status >= 500 || status === 429 || name === 'SlowDown' || name === 'RequestTimeout';
+}
+
 export class S3FileStore implements FileStore {
+  private readonly spoolDir: string;
+  private readonly maxPutBytes: number;
+  private readonly retryDelayMs: (attempt: number) => number;
+
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-  ) {}
+    opts: S3FileStoreOptions = {},
+  ) {
+    this.spoolDir = opts.spoolDir ?? tmpdir();
+    this.maxPutBytes = Math.min(opts.maxPutBytes ?? MAX_PUT_BYTES, MAX_PUT_BYTES);
+    this.retryDelayMs = opts.retryDelayMs ?? ((n) => 200 * 4 ** (n - 1));
+  }
 
   async presignUpload(key: string, contentType: string, maxSize: number, meta: Record<string, string>): Promise<UploadGrant> {
     const metaFields = Object.fromEntries(Object.entries(meta).map(([k, v]) => [`x-amz-meta-${k}`, encodeURIComponent(v)]));
@@ -71,28 +107,44 @@ export class S3FileStore implements FileStore {
   }
 
   /**
-   * Multipart upload of a stream of unknown length: lib-storage buffers one 5 MiB part at a time (two in flight), so
-   * memory does not grow with the object; a body under one part becomes a single PutObject.
+   * A body of unknown length, in two steps: spool it to a temporary file in `spoolDir` (the source's back-pressure is
+   * the disk's), then store the file with one PutObject of known length that reads it as a stream. Memory holds a few
+   * 64 KiB chunks whatever the size; disk holds the whole body once (on Lambda: size the ephemeral storage for the
+   * largest export). Why not a multipart upload of the stream: lib-storage keeps up to queueSize + 1 parts of 5 MiB in
+   * memory (export memory grew with the file, up to ~15 MiB), and a stream body cannot be retried — a file can be re-read.
+   *
+   * Contract: resolves once the object exists, with its size; a failing source, a body over `maxPutBytes` (5 GiB, S3's
+   * single-PUT limit: refused while spooling rather than falling back to multipart, since no export comes near it) or
+   * a storage error after PUT_ATTEMPTS attempts rejects and leaves no object. The temporary file is removed in every case.
    */
   async putStream(key: string, body: Readable, contentType: string): Promise<{ bytes: number }> {
+    const file = join(this.spoolDir, `risk-census-put-${randomUUID()}`);
+    const max = this.maxPutBytes;
     let bytes = 0;
     const counted = new Transform({
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
-        done(null, chunk);
+        if (bytes > max) done(new Error(`${key}: the file is larger than ${max} bytes, the most one upload can store`));
+        else done(null, chunk);
       },
     });
-    // An error in the source destroys `counted`, which fails the upload (and aborts its parts).
-    pipeline(body, counted, () => {});
-    const upload = new Upload({
-      client: this.s3,
-      params: { Bucket: this.bucket, Key: key, Body: counted, ContentType: contentType },
-      partSize: 5 * 1024 * 1024,
-      queueSize: 2,
-      leavePartsOnError: false,
-    });
-    await upload.done();
-    return { bytes };
+    try {
+      await pipeline(body, counted, createWriteStream(file, { flags: 'wx' }));
+      for (let attempt = 1; ; attempt++) {
+        const reading = createReadStream(file);
+        try {
+          await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: reading, ContentLength: bytes, ContentType: contentType }));
+          return { bytes };
+        } catch (e) {
+          if (attempt >= PUT_ATTEMPTS || !transient(e)) throw e;
+          await new Promise((r) => setTimeout(r, this.retryDelayMs(attempt)));
+        } finally {
+          reading.destroy();
+        }
+      }
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   async getBytes(key: string, maxBytes: number): Promise<Uint8Array | undefined> {
