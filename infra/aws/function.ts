@@ -46,8 +46,8 @@ export const TABLE_ACTIONS = {
 export const BUCKET_ACTIONS = {
   read: ['s3:GetObject'],
   head: ['s3:GetObject'],
-  // Multipart uploads (lib-storage, exports) abort their parts on failure.
-  write: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  // Generated files (exports, import reports) are stored with one PutObject of a spooled file (adapters/s3/files.ts).
+  write: ['s3:PutObject'],
 } as const;
 
 /** Accesses that check whether a key exists (HeadObject / GetObject answering 404), which needs ListBucket. */

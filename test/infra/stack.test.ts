@@ -31,7 +31,7 @@ const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path
 // Independent statement of the permissions each declared access needs (not imported from the stack code).
 const DDB_READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
 const DDB_WRITE = [...DDB_READ, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort();
-const S3_OBJECT: Record<string, string[]> = { read: ['s3:GetObject'], head: ['s3:GetObject'], write: ['s3:AbortMultipartUpload', 's3:PutObject'] };
+const S3_OBJECT: Record<string, string[]> = { read: ['s3:GetObject'], head: ['s3:GetObject'], write: ['s3:PutObject'] };
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
