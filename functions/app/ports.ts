@@ -179,7 +179,10 @@ export interface FileStore {
   presignUpload(key: string, contentType: string, maxSize: number, meta: Record<string, string>): Promise<UploadGrant>;
   exists(key: string): Promise<boolean>;
   presignDownload(key: string, fileName?: string): Promise<string>;
-  /** Stream a body of unknown length into `key` (multipart upload: memory stays at a few parts, whatever the size). */
+  /**
+   * Stream a body of unknown length into `key`; memory does not grow with its size (the S3 adapter spools it to a
+   * temporary file, then stores it with one PutObject). Rejects, leaving no object, if the body or the storage fails.
+   */
   putStream(key: string, body: Readable, contentType: string): Promise<{ bytes: number }>;
   /** The object's bytes, or undefined when there is no such object; larger than `maxBytes` → throws. */
   getBytes(key: string, maxBytes: number): Promise<Uint8Array | undefined>;

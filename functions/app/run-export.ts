@@ -4,10 +4,10 @@
  *     definition; recompute the regions the caller may read (start-export's rule, so a membership change between start
  *     and run is honoured);
  *  2. open the file writer (CSV, XLSX or GeoJSON; spreadsheets.ts) and stream its bytes into storage at
- *     `exports/<id>.<ext>` through a multipart upload;
+ *     `exports/<id>.<ext>` (`putStream`: spooled to a temporary file, then one PutObject);
  *  3. read the form's submissions page by page (500 per Query, the by-form index, region subtree prefixes), without
  *     voided ones unless `status` asks for them, hand each page to the writer and wait for back-pressure: memory holds
- *     one page and a few upload parts, whatever the number of rows;
+ *     one page and the writer's buffers, whatever the number of rows;
  *  4. record progress (`rows`) on the job at most once a second; at the end record `done` with the row and byte counts,
  *     or `failed` with a short reason.
  */
