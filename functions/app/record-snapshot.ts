@@ -8,13 +8,13 @@
  *  3. Upsert `SNAPSHOT#<county>` / `<date>`: the day's snapshot is replaced through the day, but never by figures read
  *     earlier than the stored ones (the store's condition), so the last reading of a day wins.
  */
-import { chinaDay as chinaDate } from '#domain/burndown';
+import { chinaDay } from '#domain/burndown';
 import { progressReport, type ProgressReport } from '#domain/progress';
 import { countyOf, RegionTree } from '#domain/regions';
 import type { Ports, ProgressSnapshot } from './ports';
 
 /** `YYYY-MM-DD` of an instant in China Standard Time (the day a snapshot is filed under). */
-export { chinaDay as chinaDate } from '#domain/burndown';
+export const chinaDate = chinaDay;
 
 export async function recordSnapshot(ports: Ports, county: string, asOf: Date, countyReport?: ProgressReport): Promise<ProgressSnapshot> {
   if (countyOf(county) !== county) throw new Error(`recordSnapshot needs a county code, got ${county}`);

@@ -91,7 +91,7 @@ export async function startLambdaLocal(opts: { port?: number; functions: Record<
           )
           .finally(() => running.delete(p));
         running.add(p);
-        return reply(res, 202, undefined, {});
+        return reply(res, 202);
       }
       try {
         return reply(res, 200, (await fn(event)) ?? null, { 'x-amz-executed-version': '$LATEST' });

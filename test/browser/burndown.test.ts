@@ -4,9 +4,9 @@
  * case, it shows the days left, the remaining count /api/progress gives, and whether the pace so far finishes in time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { axeViolations, launchBrowser, screenshot, signIn, startWebStack } from './support';
-import { login, type Client, type TestStack } from '../support/stack';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { axeViolations, screenshot, signIn, startAdminSession, type AdminSession } from './support';
+import type { Client, TestStack } from '../support/stack';
 import { portsFromEnv } from '../../functions/http/ports';
 import { recordSnapshot } from '../../functions/app/record-snapshot';
 import type { ProgressReport } from '../../functions/domain/progress';
@@ -17,20 +17,17 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long a sentence may take to appear after a navigation (the page loads its figures first). */
 const POLL = { timeout: 10_000 };
 
+let session: AdminSession;
 let stack: TestStack;
 let browser: Browser;
 let admin: Client;
-let ctx: BrowserContext;
 let page: Page;
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startWebStack(), launchBrowser()]);
-  ctx = await browser.newContext();
-  [admin, page] = await Promise.all([login(stack.url, 'admin'), signIn(ctx, stack.url, 'admin')]);
+  session = await startAdminSession();
+  ({ stack, browser, admin, page } = session);
 });
 afterAll(async () => {
-  await ctx?.close();
-  await browser?.close();
-  await stack?.close();
+  await session?.close();
 });
 
 // Day arithmetic written out here rather than taken from the module under test.

@@ -4,24 +4,22 @@
  * the admin editing targets inline and pasting lines from a spreadsheet, with /api/progress following.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchBrowser, screenshot, signIn, startWebStack } from './support';
+import type { Locator, Page } from 'playwright-core';
+import { screenshot, startAdminSession, type AdminSession } from './support';
 import { ifMatch, login, newId, type Client, type TestStack } from '../support/stack';
 
 const COUNTY = '420999000000';
 const T1 = '420999001000';
 const FORM = 'housing.rural-house';
 
+let session: AdminSession;
 let stack: TestStack;
-let browser: Browser;
 let admin: Client;
 /** One signed-in admin page for the whole file (signing in is deliberately slow: scrypt). */
-let ctx: BrowserContext;
 let page: Page;
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startWebStack(), launchBrowser()]);
-  ctx = await browser.newContext();
-  [admin, page] = await Promise.all([login(stack.url, 'admin'), signIn(ctx, stack.url, 'admin')]);
+  session = await startAdminSession();
+  ({ stack, admin, page } = session);
   // One approved record in the first township, so the townships' completion differs.
   const staff = await login(stack.url, 'staff-housing');
   const id = newId();
@@ -31,9 +29,7 @@ beforeAll(async () => {
   expect((await admin.post(`/api/submissions/${id}/review`, { decision: 'approve' }, ifMatch(r.body.version))).status).toBe(200);
 });
 afterAll(async () => {
-  await ctx?.close();
-  await browser?.close();
-  await stack?.close();
+  await session?.close();
 });
 
 async function columnTexts(table: Locator, col: number): Promise<string[]> {

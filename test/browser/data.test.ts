@@ -20,8 +20,8 @@ import { CATALOG } from '../../functions/domain/catalog/index';
 import { allFields, type FormDefinition } from '../../functions/domain/forms';
 import { generateSample } from '../../functions/domain/samples';
 import { SECTORS } from '../../functions/domain/sectors';
-import { axeViolations, launchBrowser, screenshot, signIn, startWebStack } from './support';
-import { login, newId, type Client, type TestStack } from '../support/stack';
+import { axeViolations, screenshot, startAdminSession, type AdminSession } from './support';
+import { newId, type Client, type TestStack } from '../support/stack';
 
 const FORM = 'emergency.school';
 const V1 = ['420999001001', '420999001002', '420999001003'] as const;
@@ -55,19 +55,17 @@ let admin: Client;
 /** One signed-in admin page for the whole file (signing in is deliberately slow: scrypt). */
 let ctx: BrowserContext;
 let page: Page;
+let session: AdminSession;
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startWebStack(), launchBrowser()]);
-  ctx = await browser.newContext({ acceptDownloads: true });
+  session = await startAdminSession({ acceptDownloads: true });
+  ({ stack, browser, ctx, admin, page } = session);
   ctx.setDefaultTimeout(10_000); // a missing UI state fails with its locator named, well inside the test timeout
-  [admin, page] = await Promise.all([login(stack.url, 'admin'), signIn(ctx, stack.url, 'admin')]);
   // One record to export.
   const r = await admin.put(`/api/submissions/${newId()}?submit=true`, { formId: FORM, regionCode: V2, data: schoolData('导出测试小学') });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
 });
 afterAll(async () => {
-  await ctx?.close();
-  await browser?.close();
-  await stack?.close();
+  await session?.close();
 });
 
 async function bytesOf(d: Download): Promise<Buffer> {

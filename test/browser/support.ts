@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startTestStack, type TestStack } from '../support/stack';
+import { login, startTestStack, type Client, type TestStack } from '../support/stack';
 import { DEMO_PASSWORD } from '../../infra/local/demo-district';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -47,4 +47,33 @@ export async function axeViolations(page: Page): Promise<{ id: string; impact: s
     return r.violations.map((v: { id: string; impact: string; nodes: unknown[]; help: string }) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
   });
   return result.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** A file's usual fixture: the web stack, Chromium, one signed-in admin page and the admin's API client. */
+export interface AdminSession {
+  stack: TestStack;
+  browser: Browser;
+  ctx: BrowserContext;
+  page: Page;
+  admin: Client;
+  close(): Promise<void>;
+}
+
+/** Start the stack and the browser together and sign the admin in (page and API) — signing in is slow on purpose (scrypt). */
+export async function startAdminSession(contextOptions: Parameters<Browser['newContext']>[0] = {}): Promise<AdminSession> {
+  const [stack, browser] = await Promise.all([startWebStack(), launchBrowser()]);
+  const ctx = await browser.newContext(contextOptions);
+  const [admin, page] = await Promise.all([login(stack.url, 'admin'), signIn(ctx, stack.url, 'admin')]);
+  return {
+    stack,
+    browser,
+    ctx,
+    page,
+    admin,
+    async close() {
+      await ctx.close();
+      await browser.close();
+      await stack.close();
+    },
+  };
 }
