@@ -798,44 +798,46 @@ function regexFor(call: Expr, pattern: Expr | undefined): RegExp | null {
   return re;
 }
 
+/** The value of argument `i` (null when absent). A plain function, not a closure: no allocation per call. */
+function argOf(a: readonly Expr[], i: number, env: EvalEnv): unknown {
+  const x = a[i];
+  return x === undefined ? null : ev(x, env);
+}
+
 function evalCall(e: Extract<Expr, { kind: 'call' }>, env: EvalEnv): unknown {
   const arity = ARITY.get(e.name);
   if (!arity || e.args.length < arity[0] || e.args.length > arity[1]) return null;
   const a = e.args;
-  const arg = (i: number) => {
-    const x = a[i];
-    return x === undefined ? null : ev(x, env);
-  };
   switch (e.name) {
     case 'if': {
-      const c = truth(arg(0));
-      return c === true ? arg(1) : arg(2);
+      const c = truth(argOf(a, 0, env));
+      return c === true ? argOf(a, 1, env) : argOf(a, 2, env);
     }
     case 'coalesce': {
-      const x = arg(0);
-      return x !== null ? x : arg(1);
+      const x = argOf(a, 0, env);
+      return x !== null ? x : argOf(a, 1, env);
     }
     case 'selected': {
-      const raw = arg(0);
+      const raw = argOf(a, 0, env);
       if (raw === null) return false;
       const list = asList(raw);
-      const v = arg(1);
+      const v = argOf(a, 1, env);
       if (list === null) return null;
       if (typeof v !== 'string' && typeof v !== 'number') return false;
       return list.includes(String(v));
     }
     case 'count-selected': {
-      const v = arg(0);
+      const v = argOf(a, 0, env);
       if (v === null) return 0;
       return asList(v)?.length ?? null;
     }
     case 'string-length': {
-      const v = arg(0);
+      const v = argOf(a, 0, env);
       if (v === null) return 0;
       return typeof v === 'string' ? [...v].length : null;
     }
     case 'regex': {
-      const s = arg(0);
+      const s = argOf(a, 0, env);
       if (typeof s !== 'string' || s.length > MAX_REGEX_INPUT) return null;
       const re = regexFor(e, a[1]);
       return re ? re.test(s) : null;
@@ -843,30 +845,30 @@ function evalCall(e: Extract<Expr, { kind: 'call' }>, env: EvalEnv): unknown {
     case 'today':
       return typeof env.today === 'string' ? env.today : null;
     case 'int': {
-      const x = num(arg(0));
+      const x = num(argOf(a, 0, env));
       return x === null ? null : Math.trunc(x);
     }
     case 'round': {
-      const x = num(arg(0));
-      const d = a.length > 1 ? num(arg(1)) : 0;
+      const x = num(argOf(a, 0, env));
+      const d = a.length > 1 ? num(argOf(a, 1, env)) : 0;
       return x === null || d === null ? null : roundHalfAway(x, d);
     }
     case 'abs': {
-      const x = num(arg(0));
+      const x = num(argOf(a, 0, env));
       return x === null ? null : Math.abs(x);
     }
     case 'min':
     case 'max': {
       const xs: number[] = [];
       for (let i = 0; i < a.length; i++) {
-        const x = num(arg(i));
+        const x = num(argOf(a, i, env));
         if (x === null) return null;
         xs.push(x);
       }
       return e.name === 'min' ? Math.min(...xs) : Math.max(...xs);
     }
     case 'not': {
-      const b = truth(arg(0));
+      const b = truth(argOf(a, 0, env));
       return b === null ? null : !b;
     }
     case 'true':
@@ -876,16 +878,16 @@ function evalCall(e: Extract<Expr, { kind: 'call' }>, env: EvalEnv): unknown {
     case 'concat': {
       let out = '';
       for (let i = 0; i < a.length; i++) {
-        const s = toText(arg(i));
+        const s = toText(argOf(a, i, env));
         if (s === null) return null;
         out += s;
       }
       return out;
     }
     case 'string':
-      return toText(arg(0));
+      return toText(argOf(a, 0, env));
     case 'number': {
-      const v = arg(0);
+      const v = argOf(a, 0, env);
       if (typeof v === 'number') return v;
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (typeof v === 'string') {

@@ -12,8 +12,8 @@
 import type { Bounds, Field, FormDefinition, LeafField, RepeatField } from './forms';
 import { allFields } from './form-fields';
 import { fieldMessage, type FieldError } from './errors';
-import { evaluate, evaluateCondition, parse, roundHalfAway, type Expr } from './expressions';
-import { isCalendarDate, isUuid, isValidIdCard, isValidPhone, isValidUscc } from './identifiers';
+import { evaluate, evaluateCondition, parse, roundHalfAway, type EvalEnv, type Expr } from './expressions';
+import { isUuid, isValidIdCard, isValidPhone, isValidUscc } from './identifiers';
 import { isRegionCode, levelOf } from './regions';
 
 export type Answers = Record<string, unknown>;
@@ -47,17 +47,39 @@ interface CompiledField {
   /** The select field whose "other" choice makes this text field relevant and required. */
   otherOf?: { name: string; value: string };
   sub?: Map<string, CompiledField>;
+  /** The plan of a repeat's rows (set with `sub`). */
+  rows?: Level;
+  /** `data.<name>` for a top-level field, built once per definition rather than per submission ('' in a repeat row). */
+  path: string;
+  /** The choice values of a select field, for O(1) membership. */
+  choiceSet?: ReadonlySet<string>;
+  /** Relevance, "other" or a calculation can change this field's answer while settling. */
+  dynamic: boolean;
+}
+
+/** One level of fields (the top level, or a repeat's rows): the same fields as the Map, as arrays for the hot loops. */
+interface Level {
+  /** Every field of the level, in the Map's order. */
+  list: readonly CompiledField[];
+  /** Only the dynamic fields (the only ones settling can change), in the same order. */
+  dynamic: readonly CompiledField[];
+  /** Repeat fields of the level, in order. */
+  repeats: readonly CompiledField[];
+  /** A field of this level is named like a forbidden key (only possible in a hand-built, unchecked definition). */
+  forbiddenKnown: boolean;
 }
 
 interface Compiled {
   fields: Map<string, CompiledField>;
   rules: { id: string; expr: Expr; path: string; message: FieldError['message']; severity: 'error' | 'warning' }[];
+  /** The top-level plan. */
+  top: Level;
 }
 
 const cache = new WeakMap<FormDefinition, Compiled>();
 
-function compileField(f: Field, siblings: readonly Field[]): CompiledField {
-  const c: CompiledField = { field: f, constraints: [] };
+function compileField(f: Field, siblings: readonly Field[], top: boolean): CompiledField {
+  const c: CompiledField = { field: f, constraints: [], path: top ? `data.${f.name}` : '', dynamic: false };
   if ('required' in f && typeof f.required === 'string') c.required = parse(f.required);
   if (f.relevant) c.relevant = parse(f.relevant);
   if ('constraints' in f) c.constraints = f.constraints.map((k) => ({ expr: parse(k.expr), message: k.message }));
@@ -67,17 +89,37 @@ function compileField(f: Field, siblings: readonly Field[]): CompiledField {
       c.otherOf = { name: s.name, value: s.other.value };
     }
   }
-  if (f.type === 'repeat') c.sub = new Map(f.fields.map((sf) => [sf.name, compileField(sf, f.fields)]));
+  if (f.type === 'select_one' || f.type === 'select_multiple') c.choiceSet = new Set(f.choices.map((x) => x.value));
+  if (f.type === 'repeat') {
+    c.sub = new Map(f.fields.map((sf) => [sf.name, compileField(sf, f.fields, false)]));
+    c.rows = planLevel(c.sub);
+  }
+  c.dynamic = c.relevant !== undefined || c.otherOf !== undefined || c.calculate !== undefined;
   return c;
 }
 
-/** Parse every expression of a definition once (cached per definition object). Throws on a syntax error. */
+function planLevel(fields: Map<string, CompiledField>): Level {
+  const list = [...fields.values()];
+  return {
+    list,
+    dynamic: list.filter((c) => c.dynamic),
+    repeats: list.filter((c) => c.sub !== undefined),
+    forbiddenKnown: [...fields.keys()].some((k) => FORBIDDEN_KEYS.has(k)),
+  };
+}
+
+/**
+ * Parse every expression of a definition once and build its validation plan (cached per definition object, so two
+ * versions of a form, being two objects, never share a plan). Throws on a syntax error.
+ */
 export function compile(def: FormDefinition): Compiled {
   let c = cache.get(def);
   if (!c) {
+    const fields = new Map(def.fields.map((f) => [f.name, compileField(f, def.fields, true)]));
     c = {
-      fields: new Map(def.fields.map((f) => [f.name, compileField(f, def.fields)])),
+      fields,
       rules: def.rules.map((r) => ({ id: r.id, expr: parse(r.expr), path: r.path, message: r.message, severity: r.severity })),
+      top: planLevel(fields),
     };
     cache.set(def, c);
   }
@@ -98,6 +140,86 @@ function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+/**
+ * `s.normalize('NFC')`, skipping the normaliser when every code unit is one that NFC leaves alone and that never
+ * composes with a neighbour: below U+0300 (ASCII, Latin-1, Latin Extended-A/B), CJK symbols and punctuation
+ * U+3000–U+3029, CJK unified ideographs U+4E00–U+9FFF and fullwidth forms U+FF01–U+FF5E. All of these are starters
+ * (combining class 0) with NFC_Quick_Check=Yes, so by UAX #15 a string made only of them is already in NFC.
+ */
+function nfc(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x300 || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3000 && c <= 0x3029) || (c >= 0xff01 && c <= 0xff5e)) continue;
+    return s.normalize('NFC');
+  }
+  return s;
+}
+
+/** Code points in `s`, as `[...s].length` counts them (a lone surrogate counts as one), without building the array. */
+function codePoints(s: string): number {
+  const n = s.length;
+  let count = 0;
+  for (let i = 0; i < n; i++, count++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return count;
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+
+/**
+ * `Number(x.toFixed(places)) === x` (x finite, |x| ≤ 1e15), usually without the string round trip. With m = 10^places
+ * and |x|·m < 2^51, ulp(x) < 1/(2m); if x is the double nearest k/m for the integer k = round(x·m), then x lies within
+ * 1/(4m) of k/m, so toFixed prints exactly k/m and parsing that gives back the double nearest k/m, which is x.
+ * Any other case (or a precision outside 0–8) takes the exact string round trip.
+ */
+function hasPlaces(x: number, places: number): boolean {
+  const m = POW10[places];
+  if (m !== undefined && Math.abs(x) * m < 2 ** 51 && Math.round(x * m) / m === x) return true;
+  return Number(x.toFixed(places)) === x;
+}
+
+/** `isCalendarDate` (identifiers.ts) without the regex match and its substrings: 'YYYY-MM-DD' naming a real day. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function digitsAt(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+function isCalendarDateFast(s: string): boolean {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false;
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 5, 7);
+  const d = digitsAt(s, 8, 10);
+  if (y < 0 || mo < 0 || d < 0) return false;
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  if (mo === 2) return d <= (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28);
+  return d <= DAYS_IN_MONTH[mo - 1]!;
+}
+
+/** Values visible to expressions: the row's own sub-fields first, then the top level. Reads the answers live. */
+class Env implements EvalEnv {
+  constructor(
+    readonly top: Answers,
+    readonly today: string,
+    readonly row?: Answers,
+    readonly self?: unknown,
+  ) {}
+
+  get(name: string): unknown {
+    const row = this.row;
+    return row && Object.hasOwn(row, name) ? row[name] : Object.hasOwn(this.top, name) ? this.top[name] : null;
+  }
+}
+
 class Run {
   readonly errors: FieldError[] = [];
   readonly warnings: FieldError[] = [];
@@ -113,30 +235,35 @@ class Run {
   }
 
   /** Check keys of an answers object (top level or a repeat row); returns false when the object itself is unusable. */
-  checkKeys(obj: unknown, path: string, known: Map<string, CompiledField>): obj is Record<string, unknown> {
+  checkKeys(obj: unknown, path: string, known: Map<string, CompiledField>, forbiddenKnown: boolean): obj is Record<string, unknown> {
     if (!isPlainObject(obj)) {
       this.err(path, 'type');
       return false;
     }
-    for (const key of Object.keys(obj)) {
-      if (FORBIDDEN_KEYS.has(key)) this.err(`${path}.${key}`, 'forbidden-key');
-      else if (!known.has(key)) this.err(`${path}.${key}`, 'unknown-key');
+    const keys = Object.keys(obj);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (known.has(key)) {
+        if (forbiddenKnown && FORBIDDEN_KEYS.has(key)) this.err(`${path}.${key}`, 'forbidden-key');
+      } else this.err(`${path}.${key}`, FORBIDDEN_KEYS.has(key) ? 'forbidden-key' : 'unknown-key');
     }
     return true;
   }
 
   /** Type-check and normalise one leaf answer; returns undefined when there is no usable answer. */
-  leaf(f: LeafField, raw: unknown, path: string): unknown {
+  leaf(c: CompiledField, f: LeafField, raw: unknown, path: string): unknown {
     if (raw === null || raw === undefined) return undefined;
     const submit = this.opts.mode === 'submit';
     switch (f.type) {
       case 'text': {
         if (typeof raw !== 'string') return void this.err(path, 'type');
-        const s = raw.normalize('NFC').trim();
+        const s = nfc(raw).trim();
         if (s === '') return undefined;
-        const len = [...s].length;
-        if (len > f.maxLength) this.err(path, 'too-long', { max: f.maxLength });
-        if (submit && f.minLength !== undefined && len < f.minLength) this.err(path, 'too-short', { min: f.minLength });
+        // Length in code points; a string of at most maxLength UTF-16 units cannot have more code points than that.
+        if (s.length > f.maxLength && codePoints(s) > f.maxLength) this.err(path, 'too-long', { max: f.maxLength });
+        if (submit && f.minLength !== undefined && (s.length < f.minLength || codePoints(s) < f.minLength)) {
+          this.err(path, 'too-short', { min: f.minLength });
+        }
         if (submit && f.format) {
           const ok = f.format === 'uscc' ? isValidUscc(s) : f.format === 'id-card' ? isValidIdCard(s) : isValidPhone(s);
           if (!ok) this.err(path, 'format', {}, fieldMessage(`format-${f.format}`));
@@ -148,7 +275,7 @@ class Run {
         if (typeof raw !== 'number' || !Number.isFinite(raw)) return void this.err(path, 'type');
         if (f.type === 'integer' && !Number.isSafeInteger(raw)) return void this.err(path, 'type');
         if (Math.abs(raw) > 1e15) return void this.err(path, 'type');
-        if (f.type === 'decimal' && Number(raw.toFixed(f.precision)) !== raw) {
+        if (f.type === 'decimal' && !hasPlaces(raw, f.precision)) {
           this.err(path, 'precision', { precision: f.precision });
         }
         if (submit) this.range(raw, f.min, f.max, f.exclusiveMin, path);
@@ -161,7 +288,7 @@ class Run {
       }
       case 'date': {
         if (typeof raw !== 'string') return void this.err(path, 'type');
-        if (!isCalendarDate(raw)) return void this.err(path, 'date');
+        if (!isCalendarDateFast(raw)) return void this.err(path, 'date');
         if (submit && f.min && raw < f.min) this.err(path, 'min', { min: f.min });
         if (submit && f.max && raw > f.max) this.err(path, 'max', { max: f.max });
         return raw;
@@ -172,18 +299,22 @@ class Run {
       case 'select_one': {
         if (typeof raw !== 'string') return void this.err(path, 'type');
         if (raw === '') return undefined;
-        if (!f.choices.some((c) => c.value === raw)) return void this.err(path, 'choice');
+        if (!c.choiceSet!.has(raw)) return void this.err(path, 'choice');
         return raw;
       }
       case 'select_multiple': {
         if (!Array.isArray(raw)) return void this.err(path, 'type');
+        const choices = c.choiceSet!;
         const out: string[] = [];
-        raw.forEach((v, i) => {
+        const n = raw.length;
+        for (let i = 0; i < n; i++) {
+          const v: unknown = raw[i];
+          if (v === undefined && !(i in raw)) continue; // a hole, which forEach would skip
           if (typeof v !== 'string') this.err(`${path}[${i}]`, 'type');
-          else if (!f.choices.some((c) => c.value === v)) this.err(`${path}[${i}]`, 'choice');
+          else if (!choices.has(v)) this.err(`${path}[${i}]`, 'choice');
           else if (out.includes(v)) this.err(`${path}[${i}]`, 'duplicate-choice');
           else out.push(v);
-        });
+        }
         if (f.maxSelected !== undefined && out.length > f.maxSelected) this.err(path, 'max-selected', { max: f.maxSelected });
         if (submit && f.minSelected !== undefined && out.length > 0 && out.length < f.minSelected) {
           this.err(path, 'min-selected', { min: f.minSelected });
@@ -228,24 +359,33 @@ class Run {
   point(raw: unknown, path: string, bounds?: Bounds) {
     if (!isPlainObject(raw)) return void this.err(path, 'type');
     let ok = true;
-    for (const k of Object.keys(raw)) {
-      if (!['lat', 'lng', 'accuracy', 'altitude'].includes(k)) {
+    const keys = Object.keys(raw);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k !== 'lat' && k !== 'lng' && k !== 'accuracy' && k !== 'altitude') {
         this.err(`${path}.${k}`, FORBIDDEN_KEYS.has(k) ? 'forbidden-key' : 'unknown-key');
         ok = false;
       }
     }
-    const { lat, lng, accuracy, altitude } = raw;
-    for (const [k, v] of [['lat', lat], ['lng', lng]] as const) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        this.err(`${path}.${k}`, 'type');
-        ok = false;
-      }
+    const lat = raw.lat;
+    const lng = raw.lng;
+    const accuracy = raw.accuracy;
+    const altitude = raw.altitude;
+    if (typeof lat !== 'number' || !Number.isFinite(lat)) {
+      this.err(`${path}.lat`, 'type');
+      ok = false;
     }
-    for (const [k, v] of [['accuracy', accuracy], ['altitude', altitude]] as const) {
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || (k === 'accuracy' && v < 0))) {
-        this.err(`${path}.${k}`, 'type');
-        ok = false;
-      }
+    if (typeof lng !== 'number' || !Number.isFinite(lng)) {
+      this.err(`${path}.lng`, 'type');
+      ok = false;
+    }
+    if (accuracy !== undefined && (typeof accuracy !== 'number' || !Number.isFinite(accuracy) || accuracy < 0)) {
+      this.err(`${path}.accuracy`, 'type');
+      ok = false;
+    }
+    if (altitude !== undefined && (typeof altitude !== 'number' || !Number.isFinite(altitude))) {
+      this.err(`${path}.altitude`, 'type');
+      ok = false;
     }
     if (!ok) return undefined;
     const la = lat as number;
@@ -296,35 +436,44 @@ class Run {
   }
 }
 
-/** Values visible to expressions: the row's own sub-fields first, then the top level. */
-function envFor(top: Answers, today: string, row?: Answers, self?: unknown) {
-  return {
-    get: (name: string) => (row && Object.hasOwn(row, name) ? row[name] : Object.hasOwn(top, name) ? top[name] : null),
-    self,
-    today,
-  };
-}
-
-function fieldIsRelevant(c: CompiledField, top: Answers, today: string, row?: Answers): boolean {
-  if (c.relevant && evaluateCondition(c.relevant, envFor(top, today, row)) !== true) return false;
+function fieldIsRelevant(c: CompiledField, env: Env): boolean {
+  if (c.relevant && evaluateCondition(c.relevant, env) !== true) return false;
   if (c.otherOf) {
-    const v = row && Object.hasOwn(row, c.otherOf.name) ? row[c.otherOf.name] : top[c.otherOf.name];
+    const row = env.row;
+    const v = row && Object.hasOwn(row, c.otherOf.name) ? row[c.otherOf.name] : env.top[c.otherOf.name];
     if (!(v === c.otherOf.value || (Array.isArray(v) && v.includes(c.otherOf.value)))) return false;
   }
   return true;
 }
 
-/** Drop irrelevant answers and compute calculations until nothing changes (relevance may chain). */
-function settle(fields: Map<string, CompiledField>, top: Answers, today: string, row?: Answers) {
+/** What `original[name]` reads for a name the answers do not have: Object.prototype's (normally undefined). */
+const NO_ANSWER: Answers = {};
+
+/**
+ * Drop irrelevant answers and compute calculations until nothing changes (relevance may chain). Only dynamic fields
+ * (relevance, "other", calculation) can change: every other field keeps its answer, so the loop skips them.
+ * `size` is the number of fields at this level (it bounds the passes, as before).
+ */
+function settle(level: Level, size: number, top: Answers, today: string, row?: Answers) {
+  const fields = level.dynamic;
+  if (fields.length === 0) return;
   const target = row ?? top;
-  const original = { ...target };
-  for (let pass = 0; pass <= fields.size; pass++) {
+  // The answers as they were before settling (a snapshot of just the fields that can change).
+  const original: unknown[] = new Array(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const name = fields[i]!.field.name;
+    original[i] = Object.hasOwn(target, name) ? target[name] : NO_ANSWER[name];
+  }
+  const env = new Env(top, today, row);
+  for (let pass = 0; pass <= size; pass++) {
     let changed = false;
-    for (const [name, c] of fields) {
-      const relevant = fieldIsRelevant(c, top, today, row);
-      let next: unknown = relevant ? original[name] : undefined;
+    for (let i = 0; i < fields.length; i++) {
+      const c = fields[i]!;
+      const name = c.field.name;
+      const relevant = fieldIsRelevant(c, env);
+      let next: unknown = relevant ? original[i] : undefined;
       if (relevant && c.calculate) {
-        const v = evaluate(c.calculate, envFor(top, today, row));
+        const v = evaluate(c.calculate, env);
         const precision = c.field.type === 'calculate' ? c.field.precision : undefined;
         // Decimal half-away-from-zero, the same rounding as round() in expressions (3.525 → 3.53, not binary 3.52).
         next = typeof v === 'number' && Number.isFinite(v) && precision !== undefined ? roundHalfAway(v, precision) : v;
@@ -346,45 +495,56 @@ function settle(fields: Map<string, CompiledField>, top: Answers, today: string,
 
 export function validate(def: FormDefinition, answers: unknown, opts: ValidateOptions): ValidationResult {
   const compiled = compile(def);
+  const top = compiled.top;
   const today = opts.today ?? todayUtc();
   const run = new Run(def, compiled, opts, today);
   const data: Answers = {};
-  if (!run.checkKeys(answers, 'data', compiled.fields)) return { ok: false, errors: run.errors, warnings: [], data };
+  if (!run.checkKeys(answers, 'data', compiled.fields, top.forbiddenKnown)) return { ok: false, errors: run.errors, warnings: [], data };
 
   // 1–2. types
-  for (const [name, c] of compiled.fields) {
+  const list = top.list;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]!;
+    const f = c.field;
+    const name = f.name;
     if (!Object.hasOwn(answers, name)) continue;
     const raw = answers[name];
-    const path = `data.${name}`;
-    if (c.field.type === 'repeat') {
-      const rows = repeatRows(run, c, c.field, raw, path);
+    if (f.type === 'repeat') {
+      const rows = repeatRows(run, c, f, raw, c.path);
       if (rows !== undefined) data[name] = rows;
     } else {
-      const v = run.leaf(c.field, raw, path);
+      const v = run.leaf(c, f, raw, c.path);
       if (v !== undefined) data[name] = v;
     }
   }
 
   // 3–4. relevance and calculations: top level, then inside each row (rows see settled top-level values).
-  settle(compiled.fields, data, today);
-  for (const [name, c] of compiled.fields) {
-    if (c.sub && Array.isArray(data[name])) for (const row of data[name] as Answers[]) settle(c.sub, data, today, row);
+  settle(top, compiled.fields.size, data, today);
+  for (const c of top.repeats) {
+    const rows = data[c.field.name];
+    if (Array.isArray(rows)) for (const row of rows as Answers[]) settle(c.rows!, c.sub!.size, data, today, row);
   }
 
   if (opts.mode === 'submit') {
     // 5. required, constraints, rows
-    for (const [name, c] of compiled.fields) {
-      checkSubmitted(run, c, data, today, `data.${name}`, data[name]);
+    const env = new Env(data, today);
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      const name = c.field.name;
+      checkSubmitted(run, c, env, c.path, data[name]);
       if (c.sub && Array.isArray(data[name])) {
+        const subs = c.rows!.list;
         (data[name] as Answers[]).forEach((row, i) => {
-          for (const [sn, sc] of c.sub!) {
-            if (fieldIsRelevant(sc, data, today, row)) checkSubmitted(run, sc, data, today, `data.${name}[${i}].${sn}`, row[sn], row);
+          const rowEnv = new Env(data, today, row);
+          for (const sc of subs) {
+            const sn = sc.field.name;
+            if (fieldIsRelevant(sc, rowEnv)) checkSubmitted(run, sc, rowEnv, `data.${name}[${i}].${sn}`, row[sn]);
           }
         });
       }
     }
     for (const r of compiled.rules) {
-      if (evaluateCondition(r.expr, envFor(data, today)) === false) {
+      if (evaluateCondition(r.expr, env) === false) {
         (r.severity === 'warning' ? run.warnings : run.errors).push({ path: `data.${r.path}`, code: 'rule', message: r.message });
       }
     }
@@ -396,14 +556,17 @@ function repeatRows(run: Run, c: CompiledField, f: RepeatField, raw: unknown, pa
   if (raw === null || raw === undefined) return undefined;
   if (!Array.isArray(raw)) return void run.err(path, 'type');
   if (raw.length > f.maxRows) return void run.err(path, 'max-rows', { max: f.maxRows });
+  const level = c.rows!;
   const rows: Answers[] = [];
   raw.forEach((r, i) => {
     const rp = `${path}[${i}]`;
-    if (!run.checkKeys(r, rp, c.sub!)) return;
+    if (!run.checkKeys(r, rp, c.sub!, level.forbiddenKnown)) return;
     const row: Answers = {};
-    for (const [sn, sc] of c.sub!) {
-      if (!Object.hasOwn(r, sn) || sc.field.type === 'repeat') continue;
-      const v = run.leaf(sc.field, r[sn], `${rp}.${sn}`);
+    for (const sc of level.list) {
+      const sf = sc.field;
+      const sn = sf.name;
+      if (!Object.hasOwn(r, sn) || sf.type === 'repeat') continue;
+      const v = run.leaf(sc, sf, r[sn], `${rp}.${sn}`);
       if (v !== undefined) row[sn] = v;
     }
     rows.push(row);
@@ -411,11 +574,12 @@ function repeatRows(run: Run, c: CompiledField, f: RepeatField, raw: unknown, pa
   return rows.length ? rows : undefined;
 }
 
-function checkSubmitted(run: Run, c: CompiledField, top: Answers, today: string, path: string, value: unknown, row?: Answers) {
+/** The submit-mode checks of one field; `env` is the field's level (top, or its row) with no `.` value. */
+function checkSubmitted(run: Run, c: CompiledField, env: Env, path: string, value: unknown) {
   const f = c.field;
   if (f.type === 'calculate') return;
-  if (!fieldIsRelevant(c, top, today, row)) return;
-  const required = c.otherOf !== undefined || f.required === true || (c.required !== undefined && evaluateCondition(c.required, envFor(top, today, row)) === true);
+  if (!fieldIsRelevant(c, env)) return;
+  const required = c.otherOf !== undefined || f.required === true || (c.required !== undefined && evaluateCondition(c.required, env) === true);
   if (isEmpty(value)) {
     if (required) run.err(path, 'required');
     else if (f.type === 'repeat' && f.minRows > 0) run.err(path, 'min-rows', { min: f.minRows });
@@ -428,7 +592,7 @@ function checkSubmitted(run: Run, c: CompiledField, top: Answers, today: string,
   }
   for (const k of c.constraints) {
     if (typeof value === 'string' && value.length > MAX_REGEX_INPUT) continue;
-    if (evaluateCondition(k.expr, envFor(top, today, row, value)) === false) {
+    if (evaluateCondition(k.expr, new Env(env.top, env.today, env.row, value)) === false) {
       run.errors.push({ path, code: 'constraint', message: k.message });
     }
   }
