@@ -9,7 +9,7 @@ import type { Principal } from '#domain/principal';
 import { contains, isRegionCode } from '#domain/regions';
 import { isSectorId, SECTOR_IDS, type SectorId } from '#domain/sectors';
 import { STATUSES, type Status } from '#domain/workflow';
-import type { Page, Ports } from './ports';
+import { InvalidCursor, type Page, type Ports } from './ports';
 import { view, type SubmissionView } from './submission-support';
 
 export interface ListInput {
@@ -30,14 +30,14 @@ function bad(path: string, en: string, zh: string): DomainError {
 
 /**
  * Read one page; a cursor the store cannot start from (tampered with, or taken from another query) is the caller's
- * mistake: 400 on `cursor`, never a 500. The store reports an unusable start key as a ValidationException (DynamoDB's
- * name for it); any other failure, and any failure without a cursor, stays what it is.
+ * mistake: 400 on `cursor`, never a 500. Stores report a start key they cannot use as `InvalidCursor`; any other
+ * failure stays what it is.
  */
 export async function readPage<T>(cursor: string | undefined, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (e) {
-    if (cursor !== undefined && (e as { name?: unknown } | null)?.name === 'ValidationException') {
+    if (cursor !== undefined && e instanceof InvalidCursor) {
       throw bad('cursor', 'Invalid cursor; start again from the first page', '游标不正确，请从第一页重新开始');
     }
     throw e;

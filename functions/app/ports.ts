@@ -86,6 +86,28 @@ export class WriteConflict extends Error {
   }
 }
 
+/** A list cursor the store cannot start from (tampered with, or taken from another query): the caller's mistake. */
+export class InvalidCursor extends Error {
+  constructor() {
+    super('invalid cursor');
+    this.name = 'InvalidCursor';
+  }
+}
+
+/**
+ * The largest record a store keeps (its JSON, UTF-8): DynamoDB's item limit is 400 KB, and the embedded store refuses
+ * the same records, so a write that works on one set works on the other. Use cases measure before writing
+ * (save-submission's MAX_STORED_BYTES is below it); a store that is handed a larger record throws `RecordTooLarge`.
+ */
+export const MAX_RECORD_BYTES = 400 * 1024;
+
+export class RecordTooLarge extends Error {
+  constructor(bytes: number) {
+    super(`record of ${bytes} bytes is larger than the ${MAX_RECORD_BYTES} bytes a store keeps`);
+    this.name = 'RecordTooLarge';
+  }
+}
+
 export interface TargetChange {
   formId: string;
   regionCode: string;
@@ -110,6 +132,8 @@ export interface ProgressStore {
   /** listSnapshots(county): every daily snapshot of a district, oldest first. */
   listSnapshots(county: string): Promise<ProgressSnapshot[]>;
   setTargets(changes: TargetChange[], by: string, at: string): Promise<void>;
+  /** seedTargets: create or replace whole cells with these targets and zero counters (seeding a fresh store only). */
+  seedTargets(changes: TargetChange[]): Promise<void>;
   /** Overwrite the status counters of cells (used by reconcile to repair drift). */
   setCounts(county: string, cells: Cell[]): Promise<void>;
   /** setAttestedNone: the region attests "none exist here" for a form (or withdraws it); logged like a target change. */
@@ -152,6 +176,8 @@ export interface DirectoryStore {
   putMember(m: Member): Promise<void>;
   /** Local mode only: the login record (scrypt hash) of a username. */
   localUser(username: string): Promise<{ username: string; sub: string; passwordHash: string } | undefined>;
+  /** Local mode only: create or replace a login record. */
+  putLocalUser(u: { username: string; sub: string; passwordHash: string }): Promise<void>;
   /** putJob: create or replace a background job record (`<KIND>#<id>` / JOB), expiring at `expiresAt` (epoch seconds). */
   putJob(job: JobRecord, expiresAt: number): Promise<void>;
   /** getJob(kind, id): the job record, or undefined (unknown or expired). */

@@ -1,4 +1,4 @@
-/** Builds the ports for handlers from the environment once per process (per Lambda container, or the local server). */
+/** The AWS adapter set (DynamoDB, S3, Lambda Invoke), built from the environment: what Lambda functions run with. */
 import { randomUUID } from 'node:crypto';
 import type { Ports } from '#app/ports';
 import { documentClient } from '#adapters/dynamo/client';
@@ -7,8 +7,6 @@ import { DynamoProgressStore } from '#adapters/dynamo/progress';
 import { DynamoSubmissionStore } from '#adapters/dynamo/submissions';
 import { LambdaJobQueue, NO_JOB_QUEUE } from '#adapters/jobs/lambda';
 import { S3FileStore, s3Client } from '#adapters/s3/files';
-
-let ports: Ports | undefined;
 
 export function portsFromEnv(env: Record<string, string | undefined> = process.env): Ports {
   const db = documentClient(env);
@@ -21,14 +19,4 @@ export function portsFromEnv(env: Record<string, string | undefined> = process.e
     now: () => new Date(),
     newId: () => randomUUID(),
   };
-}
-
-export function getPorts(): Ports {
-  ports ??= portsFromEnv();
-  return ports;
-}
-
-/** The local server (and tests) install ports explicitly. */
-export function setPorts(p: Ports | undefined): void {
-  ports = p;
 }

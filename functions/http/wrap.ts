@@ -4,7 +4,7 @@
  * Handlers return `{ status, body, headers }` and never build a status code themselves.
  */
 import { DomainError, ERRORS, type ErrorCode, type FieldError } from '#domain/errors';
-import type { Member, Ports } from '#app/ports';
+import { RecordTooLarge, type Member, type Ports } from '#app/ports';
 import { ROUTES } from './routes';
 import type { HttpEvent, HttpResult } from './types';
 import { getPorts } from './ports';
@@ -90,7 +90,7 @@ export function endpoint(module: string, handler: string, fn: Fn) {
     let user: string | undefined;
     try {
       const headers = lowerHeaders(event.headers);
-      const ports = getPorts();
+      const ports = await getPorts();
       let principal: Member = { userId: '', username: '', displayName: '', role: 'viewer', sector: null, regions: [] };
       if (route.auth) {
         const sub = event.requestContext?.authorizer?.jwt?.claims?.sub;
@@ -115,6 +115,8 @@ export function endpoint(module: string, handler: string, fn: Fn) {
     } catch (e) {
       if (e instanceof DomainError) {
         result = problemFor(e.code, e.detail, e.errors, requestId);
+      } else if (e instanceof RecordTooLarge) {
+        result = problemFor('request.too-large', 'The record is larger than storage keeps', undefined, requestId);
       } else if (isTransientFailure(e)) {
         // Throttled or unreachable storage: the write (one transaction) did not happen; the client retries later.
         log({ level: 'warn', requestId, error: String(e), name: (e as Error)?.name });
@@ -161,6 +163,9 @@ export function isTransientFailure(e: unknown): boolean {
   if (err.name === 'TransactionCanceledException') {
     return (err.CancellationReasons ?? []).some((r) => r.Code === 'ThrottlingError' || r.Code === 'TransactionConflict' || r.Code === 'ProvisionedThroughputExceeded');
   }
+  // The embedded store: the database is locked by a backup or a checkpoint beyond the busy timeout, or the disk failed
+  // or is full; the transaction was rolled back.
+  if (err.name === 'SqliteError' && err.code && /^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(err.code)) return true;
   if (err.name === 'TimeoutError' || (err.code && NETWORK_CODES.has(err.code)) || (err.cause?.code && NETWORK_CODES.has(err.cause.code))) return true;
   const status = err.$metadata?.httpStatusCode;
   return status === 503 || status === 429;

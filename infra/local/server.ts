@@ -12,6 +12,8 @@ import { matchRoute } from '../../functions/http/routes';
 import type { HttpEvent, HttpResult } from '../../functions/http/types';
 import { MAX_BODY_BYTES, problemFor } from '../../functions/http/wrap';
 import type { LocalKeys } from '../../functions/adapters/identity/local';
+import type { LocalFileStore } from '../../functions/adapters/files/local-files';
+import { handleFileRequest } from './file-endpoint';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -37,6 +39,8 @@ export interface LocalServerOptions {
   webRoot: string;
   /** Served as /config.json for the web app. */
   webConfig: Record<string, unknown>;
+  /** The embedded file store: browser uploads (POST /files/upload) and signed downloads (GET /files/<key>). */
+  files?: LocalFileStore;
 }
 
 function send(res: ServerResponse, r: HttpResult) {
@@ -155,7 +159,12 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL, opts: 
 export function startServer(opts: LocalServerOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const work = url.pathname === '/api' || url.pathname.startsWith('/api/') ? handleApi(req, res, url, opts) : Promise.resolve(serveStatic(req, res, url, opts));
+    const work =
+      url.pathname === '/api' || url.pathname.startsWith('/api/')
+        ? handleApi(req, res, url, opts)
+        : opts.files && url.pathname.startsWith('/files/')
+          ? handleFileRequest(req, res, url, opts.files).then(() => undefined)
+          : Promise.resolve(serveStatic(req, res, url, opts));
     work.catch((e) => {
       console.error(JSON.stringify({ level: 'error', error: String(e), stack: (e as Error)?.stack }));
       if (!res.headersSent) send(res, problemFor('internal'));

@@ -1,28 +1,35 @@
 /**
- * The whole local stack in one call: DynamoDB Local + S3 emulator + tables + seed + the job runner (an emulator of the
- * Lambda Invoke API running functions/http/handlers/jobs.ts) + the HTTP server.
- * `npm start` uses it with a persistent DATA_DIR; integration tests use it in memory on free ports.
+ * The whole local stack in one call. The adapter set is chosen here, and only here:
+ *  - `embedded` (the default): SQLite + files + in-process jobs under DATA_DIR (infra/local/embedded.ts); no Java, no
+ *    AWS SDK loaded;
+ *  - `dynamodb` (`STORE=dynamodb`): the AWS set against DynamoDB Local + the S3 emulator + an emulator of the Lambda
+ *    Invoke API running the job function — what the conformance suite and anyone who wants the emulators use.
+ * Then: seed a fresh DATA_DIR, serve the route table and the web app on one port.
+ * `npm start` uses it with a persistent DATA_DIR; integration tests use it on free ports with a temporary one.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { portsFromEnv, setPorts } from '../../functions/http/ports';
+import type { Ports } from '../../functions/app/ports';
+import { setPorts } from '../../functions/http/ports';
 import { localKeys } from '../../functions/adapters/identity/local';
-import { createTables } from './bootstrap';
-import { FAST_START_JVM_ARGS, startDynamoLocal, localDynamoClient } from './dynamodb-local';
-import { startLambdaLocal, type LambdaLocal } from './lambda-local';
-import { startS3Local } from './s3-local';
+import type { LocalFileStore } from '../../functions/adapters/files/local-files';
 import { freePort } from './ports';
 import { seed, type SeedResult } from './seed';
+
+export type StoreKind = 'embedded' | 'dynamodb';
 
 export interface LocalStackOptions {
   port?: number;
   host?: string;
   dataDir: string;
-  /** Keep DynamoDB in memory (tests); otherwise it persists under dataDir/dynamodb. */
+  /** Which adapter set; default: the STORE environment variable, else `embedded`. */
+  store?: StoreKind;
+  /** `dynamodb` only: keep DynamoDB in memory (tests); otherwise it persists under dataDir/dynamodb. */
   inMemory?: boolean;
   webRoot?: string;
+  /** Seed a fresh DATA_DIR with demo records too (a census in progress): `npm start` does, test stacks do not. */
+  demoRecords?: boolean;
   /** Progress callback for the start-up steps. */
   onStep?: (step: string) => void;
 }
@@ -30,10 +37,14 @@ export interface LocalStackOptions {
 export interface LocalStack {
   url: string;
   port: number;
+  store: StoreKind;
   seed: SeedResult;
+  /** Environment of the AWS set's clients (`dynamodb` only; empty for `embedded`). */
   env: Record<string, string>;
-  /** The job runner: `idle()` waits for background jobs in progress. */
-  jobs: LambdaLocal;
+  /** The ports the server runs with. */
+  ports: Ports;
+  /** Background jobs: `idle()` waits for jobs in progress. */
+  jobs: { idle(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -41,53 +52,106 @@ export const BUCKET = 'risk-census-files';
 /** The job function's name in local mode (on AWS the stack passes the real name in JOB_FUNCTION). */
 export const JOB_FUNCTION = 'risk-census-jobs';
 
+export function storeFromEnv(value = process.env.STORE): StoreKind {
+  if (value === undefined || value === '' || value === 'embedded' || value === 'sqlite') return 'embedded';
+  if (value === 'dynamodb') return 'dynamodb';
+  throw new Error(`STORE must be embedded (the default) or dynamodb, not ${value}`);
+}
+
+interface AdapterSet {
+  ports: Ports;
+  env: Record<string, string>;
+  jobs: { idle(): Promise<void> };
+  files?: LocalFileStore;
+  /** After the server listens (embedded: resume interrupted jobs). */
+  ready?: () => void;
+}
+
+async function startEmbedded(dataDir: string, step: (s: string) => void, stops: (() => Promise<void>)[]): Promise<AdapterSet> {
+  step('database');
+  const { openEmbedded } = await import('./embedded');
+  const e = openEmbedded(dataDir);
+  stops.push(() => e.close());
+  return {
+    ports: e.ports,
+    env: {},
+    jobs: e.queue,
+    files: e.files,
+    ready: () => {
+      const r = e.resume();
+      if (r.resumed || r.failed) step(`background jobs from the last run: ${r.resumed} resumed, ${r.failed} marked failed`);
+    },
+  };
+}
+
+async function startDynamo(dataDir: string, inMemory: boolean, step: (s: string) => void, stops: (() => Promise<void>)[]): Promise<AdapterSet> {
+  const [{ createTables }, { FAST_START_JVM_ARGS, startDynamoLocal, localDynamoClient }, { startLambdaLocal }, { startS3Local }, { portsFromEnv }] = await Promise.all([
+    import('./bootstrap'),
+    import('./dynamodb-local'),
+    import('./lambda-local'),
+    import('./s3-local'),
+    import('../../functions/http/aws-ports'),
+  ]);
+  step('DynamoDB Local');
+  const dbDir = join(dataDir, 'dynamodb');
+  if (!inMemory) mkdirSync(dbDir, { recursive: true });
+  // In-memory instances are short-lived test stacks: a quicker JVM start matters more than peak speed there.
+  const dynamo = await startDynamoLocal({ port: 0, ...(inMemory ? { jvmArgs: FAST_START_JVM_ARGS } : { dbPath: dbDir }) });
+  stops.push(() => dynamo.stop());
+
+  step('S3 emulator');
+  const s3 = await startS3Local({ port: 0, directory: join(dataDir, 's3'), bucket: BUCKET });
+  stops.push(() => s3.stop());
+
+  step('job runner');
+  const { run } = await import('../../functions/http/handlers/jobs');
+  const jobs = await startLambdaLocal({ functions: { [JOB_FUNCTION]: run } });
+  // Stopped before storage (stops run in reverse), so jobs in progress can finish their writes.
+  stops.push(() => jobs.stop());
+
+  const env: Record<string, string> = {
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    S3_ENDPOINT: s3.endpoint,
+    LAMBDA_ENDPOINT: jobs.endpoint,
+    JOB_FUNCTION,
+    BUCKET,
+    TABLE_PREFIX: 'risk-census-',
+  };
+  Object.assign(process.env, env);
+  step('tables');
+  await createTables(localDynamoClient(dynamo.endpoint), env);
+  return { ports: portsFromEnv(env), env, jobs };
+}
+
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const step = opts.onStep ?? (() => {});
   const dataDir = resolve(opts.dataDir);
+  const store = opts.store ?? storeFromEnv();
   mkdirSync(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
+    stops.length = 0;
   };
   try {
-    step('DynamoDB Local');
-    const dbDir = join(dataDir, 'dynamodb');
-    if (!opts.inMemory) mkdirSync(dbDir, { recursive: true });
-    // In-memory instances are short-lived test stacks: a quicker JVM start matters more than peak speed there.
-    const dynamo = await startDynamoLocal({ port: 0, ...(opts.inMemory ? { jvmArgs: FAST_START_JVM_ARGS } : { dbPath: dbDir }) });
-    stops.push(() => dynamo.stop());
-
-    step('S3 emulator');
-    const s3 = await startS3Local({ port: 0, directory: join(dataDir, 's3'), bucket: BUCKET });
-    stops.push(() => s3.stop());
-
-    step('job runner');
-    const { run } = await import('../../functions/http/handlers/jobs');
-    const jobs = await startLambdaLocal({ functions: { [JOB_FUNCTION]: run } });
-    // Stopped before storage (stops run in reverse), so jobs in progress can finish their writes.
-    stops.push(() => jobs.stop());
-
-    const env: Record<string, string> = {
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      S3_ENDPOINT: s3.endpoint,
-      LAMBDA_ENDPOINT: jobs.endpoint,
-      JOB_FUNCTION,
-      BUCKET,
-      TABLE_PREFIX: 'risk-census-',
-      LOCAL_KEYS_FILE: join(dataDir, 'keys', 'signing-key.json'),
-    };
-    Object.assign(process.env, env);
-
-    step('tables');
-    const raw = localDynamoClient(dynamo.endpoint);
-    await createTables(raw, env);
-    const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+    const set = store === 'embedded' ? await startEmbedded(dataDir, step, stops) : await startDynamo(dataDir, opts.inMemory ?? false, step, stops);
 
     step('demo data');
-    const seeded = await seed(doc, env);
+    const seeded = await seed(set.ports);
+    if (seeded.seeded && opts.demoRecords) {
+      // Demo records only decorate a fresh demo district: if they cannot be made, say so and start anyway.
+      try {
+        const { seedDemoRecords } = await import('./demo-records');
+        seeded.records = (await seedDemoRecords(set.ports)).records;
+      } catch (e) {
+        step(`demo records could not be created (${(e as Error).message}); the district starts without them`);
+      }
+    }
 
-    setPorts(portsFromEnv(env));
-    const keys = await localKeys(env.LOCAL_KEYS_FILE!);
+    setPorts(set.ports);
+    // The login handler signs with the key pair it finds in LOCAL_KEYS_FILE; the server verifies with the same pair.
+    process.env.LOCAL_KEYS_FILE = join(dataDir, 'keys', 'signing-key.json');
+    const keys = await localKeys(process.env.LOCAL_KEYS_FILE);
     const port = opts.port ?? (await freePort());
     step('web server');
     const { startServer } = await import('./server');
@@ -95,9 +159,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       port,
       host: opts.host,
       keys,
+      files: set.files,
       webRoot: opts.webRoot ?? resolve(import.meta.dirname, '../../web/build'),
       webConfig: { apiBase: '', authMode: 'local' },
     });
+    // Stopped first (stops run in reverse): no new requests while jobs finish and storage closes.
     stops.push(
       () =>
         new Promise<void>((res) => {
@@ -105,8 +171,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           server.close(() => res());
         }),
     );
+    set.ready?.();
     const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
-    return { url: `http://${host}:${port}`, port, seed: seeded, env, jobs, stop: stopAll };
+    return { url: `http://${host}:${port}`, port, store, seed: seeded, env: { ...set.env, LOCAL_KEYS_FILE: process.env.LOCAL_KEYS_FILE }, ports: set.ports, jobs: set.jobs, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -1,12 +1,13 @@
 /**
- * `npm start`: the whole product on one machine. Starts DynamoDB Local (persistent under DATA_DIR), the S3 emulator,
- * creates tables, seeds a fresh DATA_DIR with the demo district, serves /api/* and the web app on PORT, prints the URL and
- * the demo logins, and shuts down cleanly on Ctrl-C. A restart keeps all data.
+ * `npm start`: the whole product on one machine. Opens the embedded store under DATA_DIR (SQLite, files, in-process
+ * jobs; `STORE=dynamodb` runs DynamoDB Local and the S3 emulator instead), seeds a fresh DATA_DIR with the demo
+ * district, serves /api/* and the web app on PORT, prints the URL and the demo logins, and shuts down cleanly on
+ * Ctrl-C or SIGTERM. A restart keeps all data and resumes background jobs that were interrupted.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startLocalStack } from './stack';
+import { startLocalStack, storeFromEnv } from './stack';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from './demo-district';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -56,13 +57,16 @@ async function main() {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
   const started = Date.now();
   ensureWebBuild();
-  console.log(`Starting Risk Census (data in ${dataDir})…`);
-  const stack = await startLocalStack({ port, host, dataDir, onStep: (s) => console.log(`  · ${s}`) });
+  const store = storeFromEnv();
+  console.log(`Starting Risk Census (data in ${dataDir}, ${store === 'embedded' ? 'embedded store' : 'DynamoDB Local + S3 emulator'})…`);
+  const stack = await startLocalStack({ port, host, dataDir, store, demoRecords: true, onStep: (s) => console.log(`  · ${s}`) });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   console.log('');
   console.log(`Risk Census is running at ${stack.url}  (ready in ${secs} s)`);
   if (stack.seed.seeded) {
-    console.log(`Seeded demo data: ${stack.seed.regions} regions, ${stack.seed.forms} census tables, ${stack.seed.targets} targets, ${stack.seed.accounts} accounts.`);
+    console.log(
+      `Seeded demo data: ${stack.seed.regions} regions, ${stack.seed.forms} census tables, ${stack.seed.targets} targets, ${stack.seed.accounts} accounts, ${stack.seed.records ?? 0} demo records.`,
+    );
   }
   console.log(`Demo logins (local mode only), password ${DEMO_PASSWORD}:`);
   for (const a of DEMO_ACCOUNTS) console.log(`  ${a.username.padEnd(22)} ${a.role}${a.sector ? ` · ${a.sector}` : ''}`);

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { axeViolations, screenshot, signIn, startAdminSession, type AdminSession } from './support';
 import type { Client, TestStack } from '../support/stack';
-import { portsFromEnv } from '../../functions/http/ports';
 import { recordSnapshot } from '../../functions/app/record-snapshot';
 import type { ProgressReport } from '../../functions/domain/progress';
 import { data as dataMessages } from '../../web/src/lib/messages/data';
@@ -103,7 +102,7 @@ describe('burn-down', () => {
     const report = (await admin.get(`/api/progress?region=${COUNTY}`)).body as ProgressReport;
     const remaining = report.total.remaining;
     expect(remaining).toBeGreaterThan(0);
-    const ports = portsFromEnv(stack.env);
+    const ports = stack.ports;
     const withRemaining = (n: number): ProgressReport => ({ ...report, total: { ...report.total, remaining: n } });
     const now = Date.now();
     await recordSnapshot(ports, COUNTY, new Date(now - 4 * DAY_MS), withRemaining(remaining + 40));

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG_FORMS } from '../../functions/domain/catalog/index';
 import { DEMO_ACCOUNTS, DEMO_REGIONS, demoTarget } from '../../infra/local/demo-district';
-import { portsFromEnv } from '../../functions/http/ports';
 import { chinaDate, recordSnapshot } from '../../functions/app/record-snapshot';
 import type { Ports } from '../../functions/app/ports';
 import { Client, ifMatch, login, newId, startTestStack, type TestStack } from '../support/stack';
@@ -22,7 +21,7 @@ let ports: Ports;
 beforeAll(async () => {
   stack = await startTestStack();
   admin = await login(stack.url, 'admin');
-  ports = portsFromEnv(stack.env);
+  ports = stack.ports;
 }, 120_000);
 afterAll(async () => {
   await stack?.close();

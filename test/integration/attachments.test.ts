@@ -81,7 +81,7 @@ async function upload(c: Client, id: string, bytes: Uint8Array, contentType = 'i
   const form = new FormData();
   for (const [k, v] of Object.entries(u.fields as Record<string, string>)) form.append(k, v);
   form.append('file', new Blob([new Uint8Array(bytes)], { type: contentType }), 'photo.jpg');
-  const up = await fetch(u.url, { method: 'POST', body: form });
+  const up = await fetch(new URL(u.url, c.base), { method: 'POST', body: form });
   expect(up.status).toBeLessThan(300);
   return attachmentId as string;
 }

@@ -510,7 +510,7 @@ const MATRIX: Record<string, RouteCheck> = {
     mutates: false,
     call: (c, r) => c.get(`/api/submissions/${r.id}/attachments/${r.attachmentId}`),
     verify: async (res) => {
-      const file = await fetch(res.body.url);
+      const file = await fetch(new URL(res.body.url, stack.url));
       expect(file.status).toBe(200);
       expect(Buffer.from(await file.arrayBuffer()).equals(Buffer.from(PHOTO_BYTES))).toBe(true);
     },

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaJobQueue } from '../../functions/adapters/jobs/lambda';
 import type { ExportJob, ImportJob } from '../../functions/app/jobs';
 import type { Ports } from '../../functions/app/ports';
-import { getPorts, portsFromEnv, setPorts } from '../../functions/http/ports';
+import { setPorts } from '../../functions/http/ports';
 import { functionNameOf, startLambdaLocal, type LambdaLocal } from '../../infra/local/lambda-local';
 import { JOB_FUNCTION } from '../../infra/local/stack';
 import { freePort } from '../../infra/local/ports';
@@ -84,17 +84,17 @@ describe('the Lambda Invoke emulator', () => {
   });
 });
 
-describe('jobs through the local stack', () => {
+describe('jobs through the local stack on the AWS set (the job function behind the Invoke emulator)', () => {
   let stack: TestStack;
   let admin: Client;
   let adminId: string;
   let ports: Ports;
   let lambda: LambdaClient;
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ store: 'dynamodb' });
     admin = await login(stack.url, 'admin');
     adminId = (await admin.get('/api/me')).body.userId;
-    ports = portsFromEnv(stack.env);
+    ports = stack.ports;
     lambda = lambdaAt(stack.env.LAMBDA_ENDPOINT!);
   }, 120_000);
   afterAll(async () => {
@@ -171,7 +171,7 @@ describe('jobs through the local stack', () => {
   });
 
   it('answers 503 with Retry-After when the job queue cannot be reached; once it is back the same request works', async () => {
-    const live = getPorts();
+    const live = stack.ports;
     const dead = `http://127.0.0.1:${await freePort()}`;
     setPorts({ ...live, jobs: new LambdaJobQueue(JOB_FUNCTION, { LAMBDA_ENDPOINT: dead }) });
     try {

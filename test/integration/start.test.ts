@@ -1,10 +1,12 @@
 /**
- * `npm start` smoke test: the real start script as a child process on a fresh DATA_DIR — it prints the URL and the demo
- * logins, serves the API, the web app (or its placeholder) and /config.json, stops cleanly on Ctrl-C (exit 0), and a
- * restart on the same DATA_DIR keeps the data without seeding twice.
+ * `npm start` smoke test: the real start script as a child process on a fresh DATA_DIR, with a PATH that holds only
+ * node and npm (no Java) — it prints the URL and the demo logins, serves the API, the web app (or its placeholder)
+ * and /config.json from the embedded store under DATA_DIR, stops cleanly on Ctrl-C (exit 0), and a restart on the same
+ * DATA_DIR keeps the data without seeding twice. The server runs under test/support/no-aws-sdk.mjs: any import of the
+ * AWS SDK on this path fails the run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,12 +32,22 @@ interface Run {
 
 const runs: Run[] = [];
 let dataDir: string;
+let nodeOnlyBin: string;
+
+/** A folder with just node and npm in it: `npm start` must not need anything else on PATH (Java least of all). */
+function makeNodeOnlyBin(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'risk-census-bin-'));
+  symlinkSync(process.execPath, join(dir, 'node'));
+  const npm = realpathSync(join(process.execPath, '..', 'npm'));
+  symlinkSync(npm, join(dir, 'npm'));
+  return dir;
+}
 
 function start(port: number): Run {
-  const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), DATA_DIR: dataDir };
+  const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), DATA_DIR: dataDir, PATH: nodeOnlyBin };
   // Nothing of a test stack's wiring may leak into the child: it must find everything from PORT and DATA_DIR alone.
-  for (const k of ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'BUCKET', 'TABLE_PREFIX', 'LOCAL_KEYS_FILE', 'LOG_LEVEL', 'HOST']) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const k of ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'BUCKET', 'TABLE_PREFIX', 'LOCAL_KEYS_FILE', 'LOG_LEVEL', 'HOST', 'STORE', 'JAVA_HOME']) delete env[k];
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/support/no-aws-sdk.mjs', 'infra/local/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString('utf8')));
@@ -92,6 +104,7 @@ async function figures(url: string, token: string) {
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'risk-census-start-'));
+  nodeOnlyBin = makeNodeOnlyBin();
 });
 
 afterAll(async () => {
@@ -105,6 +118,7 @@ afterAll(async () => {
     await Promise.race([run.exit, new Promise((r) => setTimeout(r, 5_000))]);
   }
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(nodeOnlyBin, { recursive: true, force: true });
 }, 30_000);
 
 describe('npm start', () => {
@@ -120,9 +134,12 @@ describe('npm start', () => {
     url = await ready(run);
     expect(url).toBe(`http://127.0.0.1:${port}`);
     const out = run.output();
-    expect(out).toMatch(/Seeded demo data: \d+ regions, \d+ census tables, \d+ targets, 10 accounts\./);
+    expect(out).toMatch(/Seeded demo data: \d+ regions, \d+ census tables, \d+ targets, 10 accounts, [1-9]\d* demo records\./);
     expect(out).toContain('Census-2021!');
     for (const a of ACCOUNTS) expect(out).toMatch(new RegExp(`^\\s+${a}\\s`, 'm'));
+    // The embedded store: one database file and a files folder under DATA_DIR, no emulator data.
+    expect(existsSync(join(dataDir, 'census.db'))).toBe(true);
+    expect(existsSync(join(dataDir, 'dynamodb'))).toBe(false);
   }, WEB_BUILD_MS + READY_MS + 30_000);
 
   it('serves the API: log in, read progress, create a submission', async () => {

@@ -57,7 +57,7 @@ let keysFile: string;
 beforeAll(async () => {
   stack = await startTestStack();
   keysFile = `${stack.dataDir}/keys/signing-key.json`;
-  await getPorts().directory.publishForm(LONG_TEXT);
+  await (await getPorts()).directory.publishForm(LONG_TEXT);
   staff = await login(stack.url, 'staff-emergency');
   admin = await login(stack.url, 'admin');
   staffSub = (await staff.get('/api/me')).body.userId;

@@ -1,9 +1,13 @@
-/** Integration-test support: a real local stack (DynamoDB Local in memory, S3 emulator, HTTP server) and a tiny client. */
+/**
+ * Integration-test support: a real local stack on free ports with a temporary DATA_DIR — the embedded set by default
+ * (SQLite, files, in-process jobs), or the AWS set against DynamoDB Local in memory + the S3 emulator with
+ * `{ store: 'dynamodb' }` (or STORE=dynamodb) — and a tiny client.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack';
+import { startLocalStack, type LocalStack, type StoreKind } from '../../infra/local/stack';
 import { DEMO_PASSWORD } from '../../infra/local/demo-district';
 
 export interface TestStack extends LocalStack {
@@ -11,10 +15,10 @@ export interface TestStack extends LocalStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(opts: { webRoot?: string } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { webRoot?: string; store?: StoreKind } = {}): Promise<TestStack> {
   process.env.LOG_LEVEL = 'silent';
   const dataDir = mkdtempSync(join(tmpdir(), 'risk-census-test-'));
-  const stack = await startLocalStack({ dataDir, inMemory: true, webRoot: opts.webRoot ?? join(dataDir, 'no-web') });
+  const stack = await startLocalStack({ dataDir, store: opts.store, inMemory: true, webRoot: opts.webRoot ?? join(dataDir, 'no-web') });
   return {
     ...stack,
     dataDir,
@@ -87,7 +91,7 @@ export async function uploadAttachment(c: Client, submissionId: string, field: s
   const form = new FormData();
   for (const [k, v] of Object.entries(r.body.upload.fields as Record<string, string>)) form.append(k, v);
   form.append('file', new Blob([bytes], { type: contentType }), 'photo.jpg');
-  const up = await fetch(r.body.upload.url, { method: 'POST', body: form });
+  const up = await fetch(new URL(r.body.upload.url, c.base), { method: 'POST', body: form });
   if (up.status >= 300) throw new Error(`upload: ${up.status} ${await up.text()}`);
   return r.body.attachmentId;
 }

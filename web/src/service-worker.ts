@@ -129,6 +129,9 @@ sw.addEventListener('fetch', (event) => {
     event.respondWith(networkFirst(request));
   } else if (!same) {
     return;
+  } else if (url.pathname.startsWith('/files/')) {
+    // Downloads from the embedded file store (signed, short-lived links): straight to the network, never the shell.
+    return;
   } else if (request.mode === 'navigate') {
     event.respondWith(navigation(request));
   } else if (ASSETS.has(url.pathname)) {

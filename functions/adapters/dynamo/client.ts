@@ -63,16 +63,4 @@ const faultMiddleware: FinalizeRequestMiddleware<object, MetadataBearer> =
     return next(args);
   };
 
-/** Opaque pagination cursors: base64url JSON of the position, never interpreted by clients. */
-export function encodeCursor(pos: unknown): string {
-  return Buffer.from(JSON.stringify(pos), 'utf8').toString('base64url');
-}
-
-export function decodeCursor<T>(cursor: string | undefined): T | undefined {
-  if (!cursor) return undefined;
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
+export { decodeCursor, encodeCursor } from '../cursor';

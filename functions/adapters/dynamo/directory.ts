@@ -5,7 +5,7 @@
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FormDefinition } from '#domain/forms';
 import type { Region } from '#domain/regions';
-import type { DirectoryStore, FormSummary, JobRecord, Member } from '#app/ports';
+import { WriteConflict, type DirectoryStore, type FormSummary, type JobRecord, type Member } from '#app/ports';
 import { DIRECTORY, tableName } from './tables';
 
 const pad = (v: number) => String(v).padStart(4, '0');
@@ -75,22 +75,33 @@ export class DynamoDirectoryStore implements DirectoryStore {
   /** Publish a version: the version item is written once (never overwritten), then the current pointer and summary move. */
   async publishForm(def: FormDefinition): Promise<void> {
     const summary: FormSummary = { id: def.id, version: def.version, sector: def.sector, part: def.part, title: def.title, regionLevel: def.regionLevel };
-    await this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.table,
-              Item: { pk: `FORM#${def.id}`, sk: `V#${pad(def.version)}`, definition: JSON.stringify(def) },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          { Put: { TableName: this.table, Item: { pk: `FORM#${def.id}`, sk: 'CURRENT', version: def.version } } },
-          { Put: { TableName: this.table, Item: { pk: 'FORMS', sk: def.id, summary } } },
-        ],
-      }),
-    );
+    await this.publishItems(def, summary);
     this.current.delete(def.id);
+  }
+
+  /** The version item (conditional: an existing version → WriteConflict), the pointer and the summary, in one transaction. */
+  private async publishItems(def: FormDefinition, summary: FormSummary): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { pk: `FORM#${def.id}`, sk: `V#${pad(def.version)}`, definition: JSON.stringify(def) },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            { Put: { TableName: this.table, Item: { pk: `FORM#${def.id}`, sk: 'CURRENT', version: def.version } } },
+            { Put: { TableName: this.table, Item: { pk: 'FORMS', sk: def.id, summary } } },
+          ],
+        }),
+      );
+    } catch (e) {
+      const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      if ((e as Error).name === 'TransactionCanceledException' && reasons.some((r) => r.Code === 'ConditionalCheckFailed')) throw new WriteConflict();
+      throw e;
+    }
   }
 
   async regions(): Promise<Region[]> {

@@ -3,7 +3,7 @@ import { BatchWriteCommand, PutCommand, QueryCommand, TransactWriteCommand, type
 import { countyOf } from '#domain/regions';
 import type { Cell } from '#domain/progress';
 import type { ProgressSnapshot, ProgressStore, TargetChange, TargetLogEntry } from '#app/ports';
-import { DIRECTORY, PROGRESS, tableName } from './tables';
+import { DIRECTORY, PROGRESS, tableEnvVar, tableName } from './tables';
 
 const COUNT_KEYS = ['draft', 'submitted', 'returned', 'approved'] as const;
 
@@ -165,6 +165,11 @@ export class DynamoProgressStore implements ProgressStore {
       key = r.LastEvaluatedKey;
     } while (key);
     return out;
+  }
+
+  /** seedTargets: whole cells with targets and zero counters, 25 per batch (seeding a fresh store). */
+  async seedTargets(changes: TargetChange[]): Promise<void> {
+    await putTargetCells(this.db, changes, { [tableEnvVar(PROGRESS)]: this.table });
   }
 
   /** Overwrite the status counters of cells (reconcile repair); targets are kept. */

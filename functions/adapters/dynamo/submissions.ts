@@ -7,7 +7,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { countyOf } from '#domain/regions';
 import { SECTOR_IDS, type SectorId } from '#domain/sectors';
 import type { Status } from '#domain/workflow';
-import { WriteConflict, type HistoryEntry, type ListQuery, type Page, type Submission, type SubmissionStore, type SubmissionWrite } from '#app/ports';
+import { InvalidCursor, MAX_RECORD_BYTES, RecordTooLarge, WriteConflict, type HistoryEntry, type ListQuery, type Page, type Submission, type SubmissionStore, type SubmissionWrite } from '#app/ports';
 import { AUDIT, PROGRESS, SUBMISSIONS, tableName } from './tables';
 import { decodeCursor, encodeCursor } from './client';
 
@@ -64,6 +64,8 @@ export class DynamoSubmissionStore implements SubmissionStore {
   async write(w: SubmissionWrite): Promise<void> {
     const s = w.next;
     const item = { ...s, ...indexAttributes(s) };
+    const bytes = Buffer.byteLength(JSON.stringify(item), 'utf8');
+    if (bytes > MAX_RECORD_BYTES) throw new RecordTooLarge(bytes);
     const condition =
       'create' in w.expect
         ? { ConditionExpression: 'attribute_not_exists(id)' }
@@ -228,22 +230,22 @@ export class DynamoSubmissionStore implements SubmissionStore {
     cursor: string | undefined,
     keyOf: (item: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<Page<Submission>> {
-    const pos = decodeCursor<ListCursor>(cursor) ?? { p: 0 };
+    const decoded = decodeCursor<ListCursor>(cursor);
+    if (cursor !== undefined && (!decoded || typeof decoded !== 'object' || !Number.isInteger(decoded.p) || decoded.p < 0 || decoded.p >= parts.length)) throw new InvalidCursor();
+    const pos = decoded ?? { p: 0 };
     const items: Submission[] = [];
     let p = Math.max(0, Math.floor(Number(pos.p) || 0));
     let startKey = pos.k;
     while (p < parts.length) {
       const base = parts[p]!;
-      const r = await this.db.send(
-        new QueryCommand({
+      const r = await this.queryPage(cursor, {
           ...base,
           ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
           ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
           ExpressionAttributeValues: { ...base.ExpressionAttributeValues, ...values },
           ExclusiveStartKey: startKey,
           Limit: Math.min(1000, Math.max(limit * 2, 50)),
-        }),
-      );
+        });
       for (const it of r.Items ?? []) {
         items.push(fromItem(it));
         if (items.length === limit) {
@@ -258,6 +260,16 @@ export class DynamoSubmissionStore implements SubmissionStore {
       }
     }
     return { items, nextCursor: null };
+  }
+
+  /** One Query; DynamoDB answers a start key that does not fit the query with ValidationException: a bad cursor. */
+  private async queryPage(cursor: string | undefined, input: QueryCommandInput) {
+    try {
+      return await this.db.send(new QueryCommand(input));
+    } catch (e) {
+      if (cursor !== undefined && (e as Error).name === 'ValidationException') throw new InvalidCursor();
+      throw e;
+    }
   }
 
   /** scanCounty(county): every submission of a district, page by page (reconcile, exports). */

@@ -10,7 +10,7 @@ export async function run(event: unknown): Promise<{ ok: true }> {
   const started = Date.now();
   const task = parseJobTask(event);
   try {
-    await runJob(getPorts(), task);
+    await runJob(await getPorts(), task);
     if (process.env.LOG_LEVEL !== 'silent') console.log(JSON.stringify({ level: 'info', msg: 'job finished', ...task, ms: Date.now() - started }));
     return { ok: true };
   } catch (e) {

@@ -1,0 +1,153 @@
+/**
+ * Directory repository on the embedded database: form versions, regions, members, local logins, job records and
+ * settings. Published form versions are immutable, so they are cached for the life of the process; the current
+ * pointer and the region tree are cached briefly, as the DynamoDB adapter does.
+ */
+import type { FormDefinition } from '#domain/forms';
+import type { Region } from '#domain/regions';
+import { WriteConflict, type DirectoryStore, type FormSummary, type JobRecord, type Member } from '#app/ports';
+import { inTransaction, type Db } from './database';
+
+const CURRENT_TTL_MS = 30_000;
+
+export interface LocalUser {
+  username: string;
+  sub: string;
+  /** scrypt$N$r$p$salt$hash */
+  passwordHash: string;
+}
+
+export class SqliteDirectoryStore implements DirectoryStore {
+  private readonly versions = new Map<string, FormDefinition>();
+  private readonly current = new Map<string, { version: number; at: number }>();
+  private regionCache?: { regions: Region[]; at: number };
+  private readonly stmts;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      forms: db.prepare<[], { summary: string }>('SELECT summary FROM forms'),
+      current: db.prepare<[string], { version: number }>('SELECT version FROM forms WHERE form_id = ?'),
+      version: db.prepare<[string, number], { definition: string }>('SELECT definition FROM form_versions WHERE form_id = ? AND version = ?'),
+      insertVersion: db.prepare('INSERT OR IGNORE INTO form_versions (form_id, version, definition) VALUES (?, ?, ?)'),
+      setCurrent: db.prepare('INSERT OR REPLACE INTO forms (form_id, version, summary) VALUES (?, ?, ?)'),
+      regions: db.prepare<[], { region: string }>('SELECT region FROM regions'),
+      putRegion: db.prepare('INSERT OR REPLACE INTO regions (code, region) VALUES (?, ?)'),
+      member: db.prepare<[string], { member: string }>('SELECT member FROM members WHERE user_id = ?'),
+      members: db.prepare<[], { member: string }>('SELECT member FROM members'),
+      putMember: db.prepare('INSERT OR REPLACE INTO members (user_id, username, member) VALUES (?, ?, ?)'),
+      localUser: db.prepare<[string], { sub: string; password_hash: string }>('SELECT sub, password_hash FROM local_users WHERE username = ?'),
+      putLocalUser: db.prepare('INSERT OR REPLACE INTO local_users (username, sub, password_hash) VALUES (?, ?, ?)'),
+      putJob: db.prepare('INSERT OR REPLACE INTO job_records (kind, id, record, expires_at) VALUES (?, ?, ?, ?)'),
+      getJob: db.prepare<[string, string], { record: string; expires_at: number }>('SELECT record, expires_at FROM job_records WHERE kind = ? AND id = ?'),
+      expireJobs: db.prepare('DELETE FROM job_records WHERE expires_at < ?'),
+      getSetting: db.prepare<[string], { value: string; by: string; at: string }>('SELECT value, by, at FROM settings WHERE name = ?'),
+      putSetting: db.prepare('INSERT OR REPLACE INTO settings (name, value, by, at) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  /** listForms(): summaries of the current version of every form, by id. */
+  async listForms(): Promise<FormSummary[]> {
+    return this.stmts.forms
+      .all()
+      .map((r) => JSON.parse(r.summary) as FormSummary)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async currentForm(formId: string): Promise<FormDefinition | undefined> {
+    const hit = this.current.get(formId);
+    let version = hit && Date.now() - hit.at < CURRENT_TTL_MS ? hit.version : undefined;
+    if (version === undefined) {
+      const row = this.stmts.current.get(formId);
+      if (!row) return undefined;
+      version = row.version;
+      this.current.set(formId, { version, at: Date.now() });
+    }
+    return this.formVersion(formId, version);
+  }
+
+  async formVersion(formId: string, version: number): Promise<FormDefinition | undefined> {
+    const k = `${formId}@${version}`;
+    const cached = this.versions.get(k);
+    if (cached) return cached;
+    const row = this.stmts.version.get(formId, version);
+    if (!row) return undefined;
+    // Checked against the schema and checkDefinition when published; stored versions never change.
+    const def = JSON.parse(row.definition) as FormDefinition;
+    this.versions.set(k, def);
+    return def;
+  }
+
+  /** Publish a version: written once (an existing version → WriteConflict), then the current pointer and summary move. */
+  async publishForm(def: FormDefinition): Promise<void> {
+    const summary: FormSummary = { id: def.id, version: def.version, sector: def.sector, part: def.part, title: def.title, regionLevel: def.regionLevel };
+    inTransaction(this.db, () => {
+      if (this.stmts.insertVersion.run(def.id, def.version, JSON.stringify(def)).changes !== 1) throw new WriteConflict();
+      this.stmts.setCurrent.run(def.id, def.version, JSON.stringify(summary));
+    });
+    this.current.delete(def.id);
+  }
+
+  async regions(): Promise<Region[]> {
+    if (this.regionCache && Date.now() - this.regionCache.at < CURRENT_TTL_MS) return this.regionCache.regions;
+    const regions = this.stmts.regions.all().map((r) => JSON.parse(r.region) as Region);
+    this.regionCache = { regions, at: Date.now() };
+    return regions;
+  }
+
+  async putRegions(regions: Region[]): Promise<void> {
+    inTransaction(this.db, () => {
+      for (const r of regions) this.stmts.putRegion.run(r.code, JSON.stringify({ code: r.code, name: r.name, level: r.level, parent: r.parent ?? null }));
+    });
+    this.regionCache = undefined;
+  }
+
+  /** member(sub): the principal of an identity subject. */
+  async member(sub: string): Promise<Member | undefined> {
+    const row = this.stmts.member.get(sub);
+    return row ? (JSON.parse(row.member) as Member) : undefined;
+  }
+
+  async members(): Promise<Member[]> {
+    return this.stmts.members
+      .all()
+      .map((r) => JSON.parse(r.member) as Member)
+      .sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  async putMember(m: Member): Promise<void> {
+    const member: Member = { userId: m.userId, username: m.username, displayName: m.displayName, role: m.role, sector: m.sector ?? null, regions: m.regions };
+    this.stmts.putMember.run(m.userId, m.username, JSON.stringify(member));
+  }
+
+  /** Local mode: the login record of a username. */
+  async localUser(username: string): Promise<LocalUser | undefined> {
+    const row = this.stmts.localUser.get(username);
+    return row ? { username, sub: row.sub, passwordHash: row.password_hash } : undefined;
+  }
+
+  async putLocalUser(u: LocalUser): Promise<void> {
+    this.stmts.putLocalUser.run(u.username, u.sub, u.passwordHash);
+  }
+
+  /** putJob: the record under (kind, id), expiring at `expiresAt` (epoch seconds); expired records are swept as jobs are written. */
+  async putJob(job: JobRecord, expiresAt: number): Promise<void> {
+    this.stmts.putJob.run(job.kind, job.id, JSON.stringify(job), expiresAt);
+    if (Math.random() < 0.01) this.stmts.expireJobs.run(Math.floor(Date.now() / 1000));
+  }
+
+  /** getJob(kind, id): expired records count as gone, as with DynamoDB's lazy TTL. */
+  async getJob<T extends JobRecord>(kind: JobRecord['kind'], id: string): Promise<T | undefined> {
+    const row = this.stmts.getJob.get(kind, id);
+    if (!row || row.expires_at * 1000 < Date.now()) return undefined;
+    return JSON.parse(row.record) as T;
+  }
+
+  async getSetting(name: string): Promise<{ value: unknown; by: string; at: string } | undefined> {
+    const row = this.stmts.getSetting.get(name);
+    return row ? { value: JSON.parse(row.value) as unknown, by: row.by, at: row.at } : undefined;
+  }
+
+  async putSetting(name: string, value: unknown, by: string, at: string): Promise<void> {
+    this.stmts.putSetting.run(name, JSON.stringify(value ?? null), by, at);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The embedded adapter set that `npm start` runs by default: one SQLite database, a directory of files and an
+ * in-process job queue, all under DATA_DIR, behind the same ports as the AWS set. Nothing here loads the AWS SDK.
+ *
+ *   DATA_DIR/census.db (+ -wal, -shm)   submissions, progress, directory, audit, job records and the job queue
+ *   DATA_DIR/files/                     attachments/, imports/, exports/ (each file beside its .meta.json)
+ *   DATA_DIR/keys/                      the token signing key pair and the file-link secret
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Ports } from '../../functions/app/ports';
+import { runJob } from '../../functions/app/run-job';
+import { openDatabase, type Db } from '../../functions/adapters/sqlite/database';
+import { SqliteDirectoryStore } from '../../functions/adapters/sqlite/directory';
+import { SqliteProgressStore } from '../../functions/adapters/sqlite/progress';
+import { SqliteSubmissionStore } from '../../functions/adapters/sqlite/submissions';
+import { LocalFileStore, loadFileSecret } from '../../functions/adapters/files/local-files';
+import { InProcessJobQueue } from '../../functions/adapters/jobs/in-process';
+
+export interface Embedded {
+  ports: Ports;
+  db: Db;
+  files: LocalFileStore;
+  queue: InProcessJobQueue;
+  /** Run the jobs a previous process left queued or running (call once the server is ready). */
+  resume(): { resumed: number; failed: number };
+  close(): Promise<void>;
+}
+
+export const DATABASE_FILE = 'census.db';
+
+export function openEmbedded(dataDir: string): Embedded {
+  const db = openDatabase({ file: join(dataDir, DATABASE_FILE) });
+  const files = new LocalFileStore({ root: join(dataDir, 'files'), secret: loadFileSecret(join(dataDir, 'keys', 'files-secret')) });
+  let ports: Ports;
+  const queue = new InProcessJobQueue(db, (task) => runJob(ports, task), {
+    log: (e) => {
+      if (process.env.LOG_LEVEL !== 'silent') console.log(JSON.stringify({ level: e.error ? 'error' : 'info', ...e }));
+    },
+  });
+  ports = {
+    submissions: new SqliteSubmissionStore(db),
+    progress: new SqliteProgressStore(db),
+    directory: new SqliteDirectoryStore(db),
+    files,
+    jobs: queue,
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
+  return {
+    ports,
+    db,
+    files,
+    queue,
+    resume: () => queue.resume(),
+    async close() {
+      await queue.stop();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,452 @@
+/**
+ * The port conformance suite: one specification of what the ports of functions/app/ports.ts do, run against every
+ * adapter set (embedded.test.ts: SQLite + files + in-process jobs; aws.test.ts: DynamoDB Local + the S3 emulator +
+ * the Lambda Invoke emulator). A behaviour one set has and the other lacks fails here.
+ *
+ * Each set runs as the real local stack on a temporary DATA_DIR (seeded with the demo district), so the suite reaches
+ * the ports directly and, for the behaviour clients see (replay, 409, 412, uploads), the HTTP API on top of them.
+ */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidCursor, MAX_RECORD_BYTES, RecordTooLarge, WriteConflict, attachmentKey, type HistoryEntry, type Ports, type Submission, type SubmissionWrite } from '../../functions/app/ports';
+import { saveJob, type ExportJob } from '../../functions/app/jobs';
+import type { StoreKind } from '../../infra/local/stack';
+import { DEMO_COUNTY } from '../../infra/local/demo-district';
+import { Client, ifMatch, login, newId, PHOTO_BYTES, startTestStack, type TestStack } from '../support/stack';
+
+/** How the storage behind an upload grant judges a browser's POST: the real endpoint, or S3's policy rules. */
+export type UploadJudge = (grant: { url: string; fields: Record<string, string> }, file: { bytes: Uint8Array; contentType: string; fields?: Record<string, string> }, at?: Date) => Promise<boolean>;
+
+export interface ConformanceOptions {
+  store: StoreKind;
+  /** Decides whether the storage accepts an upload (see aws.test.ts for why the AWS set judges by policy). */
+  judgeUpload: (stack: TestStack) => UploadJudge;
+}
+
+const FORM = 'housing.rural-house';
+const SECTOR = 'housing' as const;
+const VILLAGES = ['420999001001', '420999001002', '420999002001', '420999003001'];
+const TOWNSHIP = '420999001000';
+
+let seq = 0;
+/** A stored submission record as the use cases build it (fields not under test take plain defaults). */
+export function makeSubmission(over: Partial<Submission> = {}): Submission {
+  const at = over.updatedAt ?? new Date(Date.UTC(2021, 10, 1, 8, 0, 0) + seq++ * 1000).toISOString();
+  return {
+    id: randomUUID(),
+    formId: FORM,
+    formVersion: 1,
+    sector: SECTOR,
+    part: 'rural',
+    regionCode: VILLAGES[0]!,
+    status: 'draft',
+    version: 1,
+    data: { householder: '张三' },
+    attachments: [],
+    createdBy: 'user-a',
+    createdAt: at,
+    updatedAt: at,
+    contentHash: 'h',
+    ...over,
+  };
+}
+
+function createWrite(s: Submission, audit: HistoryEntry[] = [{ at: s.updatedAt, by: s.createdBy, action: 'created', from: null, to: s.status }]): SubmissionWrite {
+  return { next: s, expect: { create: true }, counters: { [s.status]: 1 }, audit };
+}
+
+function statusWrite(prev: Submission, status: Submission['status'], at: string, by = 'reviewer'): SubmissionWrite {
+  const next = { ...prev, status, version: prev.version + 1, updatedAt: at, ...(status === 'submitted' ? { submittedAt: at } : {}) };
+  return {
+    next,
+    expect: { version: prev.version, status: prev.status },
+    counters: { [prev.status]: -1, [status]: 1 },
+    audit: [{ at, by, action: status === 'submitted' ? 'submitted' : status === 'approved' ? 'approved' : 'returned', from: prev.status, to: status }],
+  };
+}
+
+async function cellOf(ports: Ports, formId: string, regionCode: string) {
+  return (await ports.progress.cellsForCounty(DEMO_COUNTY)).find((c) => c.formId === formId && c.regionCode === regionCode);
+}
+
+async function all<T>(read: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await read(cursor);
+    items.push(...page.items);
+    pages++;
+    cursor = page.nextCursor ?? undefined;
+    if (pages > 1000) throw new Error('pagination does not end');
+  } while (cursor);
+  return { items, pages };
+}
+
+export function portConformance(opts: ConformanceOptions) {
+  let stack: TestStack;
+  let ports: Ports;
+  let judge: UploadJudge;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ store: opts.store });
+    ports = stack.ports;
+    judge = opts.judgeUpload(stack);
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  describe(`${opts.store}: submission writes`, () => {
+    it('create stores the record, its counter and its audit entry; a second create of the id is a WriteConflict that changes nothing', async () => {
+      const region = VILLAGES[1]!;
+      const before = (await cellOf(ports, FORM, region))?.draft ?? 0;
+      const s = makeSubmission({ regionCode: region });
+      await ports.submissions.write(createWrite(s));
+      expect(await ports.submissions.get(s.id)).toEqual(s);
+      expect((await cellOf(ports, FORM, region))!.draft).toBe(before + 1);
+      const other = { ...s, data: { householder: '李四' } };
+      await expect(ports.submissions.write(createWrite(other))).rejects.toBeInstanceOf(WriteConflict);
+      expect(await ports.submissions.get(s.id)).toEqual(s);
+      expect((await cellOf(ports, FORM, region))!.draft).toBe(before + 1);
+      expect(await ports.submissions.history(s.id)).toHaveLength(1);
+    });
+
+    it('an update is conditioned on version and status: a stale one is a WriteConflict with nothing written', async () => {
+      const s = makeSubmission({ regionCode: VILLAGES[2]! });
+      await ports.submissions.write(createWrite(s));
+      const submitted = statusWrite(s, 'submitted', '2021-11-02T08:00:00.000Z', 'user-a');
+      await ports.submissions.write(submitted);
+      const c1 = await cellOf(ports, FORM, VILLAGES[2]!);
+      // Same expected version again (a second writer that read before the first wrote).
+      await expect(ports.submissions.write(statusWrite(s, 'submitted', '2021-11-02T08:00:01.000Z', 'user-b'))).rejects.toBeInstanceOf(WriteConflict);
+      // Right version, wrong status.
+      await expect(ports.submissions.write({ ...statusWrite(submitted.next, 'approved', '2021-11-02T09:00:00.000Z'), expect: { version: 2, status: 'draft' } })).rejects.toBeInstanceOf(WriteConflict);
+      expect(await ports.submissions.get(s.id)).toEqual(submitted.next);
+      expect(await cellOf(ports, FORM, VILLAGES[2]!)).toEqual(c1);
+      expect((await ports.submissions.history(s.id)).map((h) => h.action)).toEqual(['created', 'submitted']);
+    });
+
+    it('under 40 concurrent writers one cell counts every write exactly once; of 10 racing updates of one version exactly one wins', async () => {
+      const region = VILLAGES[3]!;
+      const before = (await cellOf(ports, FORM, region))?.submitted ?? 0;
+      const subs = Array.from({ length: 40 }, () => makeSubmission({ regionCode: region, status: 'submitted', submittedAt: '2021-11-03T00:00:00.000Z' }));
+      await Promise.all(subs.map((s) => ports.submissions.write(createWrite(s))));
+      expect((await cellOf(ports, FORM, region))!.submitted).toBe(before + 40);
+
+      const target = subs[0]!;
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => ports.submissions.write(statusWrite(target, 'approved', `2021-11-03T01:00:0${i}.000Z`))));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof WriteConflict)).toHaveLength(9);
+      const cell = (await cellOf(ports, FORM, region))!;
+      expect(cell.submitted).toBe(before + 39);
+      expect(cell.approved).toBeGreaterThanOrEqual(1);
+      expect((await ports.submissions.get(target.id))!.version).toBe(2);
+      expect(await ports.submissions.history(target.id)).toHaveLength(2);
+    });
+
+    it('refuses a record larger than MAX_RECORD_BYTES with RecordTooLarge and stores nothing', async () => {
+      const s = makeSubmission({ data: { householder: 'x'.repeat(MAX_RECORD_BYTES) } });
+      await expect(ports.submissions.write(createWrite(s))).rejects.toBeInstanceOf(RecordTooLarge);
+      expect(await ports.submissions.get(s.id)).toBeUndefined();
+      expect(await ports.submissions.history(s.id)).toEqual([]);
+      // Just under the limit is kept.
+      const ok = makeSubmission({ data: { householder: 'y'.repeat(MAX_RECORD_BYTES - 2_000) } });
+      await ports.submissions.write(createWrite(ok));
+      expect((await ports.submissions.get(ok.id))!.data).toEqual(ok.data);
+    });
+
+    it('keeps audit entries oldest first, and the entries of one write in the order given', async () => {
+      const s = makeSubmission({ updatedAt: '2021-11-05T00:00:00.000Z' });
+      const at = s.updatedAt;
+      await ports.submissions.write(
+        createWrite({ ...s, status: 'submitted', submittedAt: at }, [
+          { at, by: 'u', action: 'created', from: null, to: 'draft' },
+          { at, by: 'u', action: 'submitted', from: 'draft', to: 'submitted', note: '一次提交' },
+        ]),
+      );
+      const later = statusWrite({ ...s, status: 'submitted' }, 'returned', '2021-11-06T00:00:00.000Z');
+      later.audit[0]!.note = '请补充照片';
+      await ports.submissions.write(later);
+      expect(await ports.submissions.history(s.id)).toEqual([
+        { at, by: 'u', action: 'created', from: null, to: 'draft' },
+        { at, by: 'u', action: 'submitted', from: 'draft', to: 'submitted', note: '一次提交' },
+        { at: '2021-11-06T00:00:00.000Z', by: 'reviewer', action: 'returned', from: 'submitted', to: 'returned', note: '请补充照片' },
+      ]);
+    });
+  });
+
+  describe(`${opts.store}: listings`, () => {
+    const form = 'housing.urban-residential';
+    const author = `author-${randomUUID()}`;
+    let made: Submission[];
+
+    beforeAll(async () => {
+      made = [];
+      // 23 records over three villages of two townships, updated at distinct times, created in shuffled order.
+      for (let i = 0; i < 23; i++) {
+        const regionCode = VILLAGES[(i * 7) % 3]!;
+        const at = new Date(Date.UTC(2021, 10, 10, 0, 0, 0) + ((i * 11) % 23) * 60_000).toISOString();
+        const submitted = i % 2 === 0;
+        made.push(makeSubmission({ formId: form, part: 'urban', regionCode, createdBy: author, updatedAt: at, createdAt: at, status: submitted ? 'submitted' : 'draft', ...(submitted ? { submittedAt: at } : {}) }));
+      }
+      for (const s of made) await ports.submissions.write(createWrite(s));
+    });
+
+    const byRegionThenTime = (a: Submission, b: Submission) => (a.regionCode + a.updatedAt + a.id < b.regionCode + b.updatedAt + b.id ? -1 : 1);
+
+    it('by form in a region subtree: every record once, by region code then oldest update, over pages of 5', async () => {
+      const { items, pages } = await all((cursor) => ports.submissions.list({ formId: form, regions: [DEMO_COUNTY], cursor, limit: 5 }));
+      const mine = items.filter((s) => s.createdBy === author);
+      expect(mine.map((s) => s.id)).toEqual([...made].sort(byRegionThenTime).map((s) => s.id));
+      expect(pages).toBeGreaterThanOrEqual(5);
+      const township = await all((cursor) => ports.submissions.list({ formId: form, regions: [TOWNSHIP], status: 'submitted', cursor, limit: 4 }));
+      expect(township.items.filter((s) => s.createdBy === author).map((s) => s.id)).toEqual(
+        made.filter((s) => s.regionCode.startsWith('420999001') && s.status === 'submitted').sort(byRegionThenTime).map((s) => s.id),
+      );
+    });
+
+    it('by sector and by several region roots in the order given', async () => {
+      const roots = [VILLAGES[2]!, VILLAGES[0]!];
+      const { items } = await all((cursor) => ports.submissions.list({ sector: SECTOR, regions: roots, cursor, limit: 3 }));
+      const mine = items.filter((s) => s.createdBy === author);
+      const expected = [...made.filter((s) => s.regionCode === roots[0]).sort(byRegionThenTime), ...made.filter((s) => s.regionCode === roots[1]).sort(byRegionThenTime)];
+      expect(mine.map((s) => s.id)).toEqual(expected.map((s) => s.id));
+    });
+
+    it('by author: oldest update first, filtered by form, status and regions', async () => {
+      const { items } = await all((cursor) => ports.submissions.list({ createdBy: author, formId: form, regions: [DEMO_COUNTY], cursor, limit: 6 }));
+      expect(items.map((s) => s.id)).toEqual([...made].sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : 1)).map((s) => s.id));
+      const drafts = await all((cursor) => ports.submissions.list({ createdBy: author, regions: [TOWNSHIP], status: 'draft', cursor, limit: 2 }));
+      expect(drafts.items.map((s) => s.id).sort()).toEqual(made.filter((s) => s.status === 'draft' && s.regionCode.startsWith('420999001')).map((s) => s.id).sort());
+    });
+
+    it('the review queue: submitted only, oldest submission first, and it leaves the queue when reviewed', async () => {
+      const read = () => all((cursor) => ports.submissions.listAwaitingReview({ sectors: [SECTOR], regions: [DEMO_COUNTY], formId: form, cursor, limit: 4 }));
+      const queue = (await read()).items.filter((s) => s.createdBy === author);
+      const expected = made.filter((s) => s.status === 'submitted').sort((a, b) => (a.submittedAt! + a.id < b.submittedAt! + b.id ? -1 : 1));
+      expect(queue.map((s) => s.id)).toEqual(expected.map((s) => s.id));
+      await ports.submissions.write(statusWrite(expected[0]!, 'approved', '2021-11-20T00:00:00.000Z'));
+      const after = (await read()).items.filter((s) => s.createdBy === author);
+      expect(after.map((s) => s.id)).toEqual(expected.slice(1).map((s) => s.id));
+    });
+
+    it('a tampered cursor is an InvalidCursor, not another page', async () => {
+      const first = await ports.submissions.list({ formId: form, regions: [DEMO_COUNTY], limit: 2 });
+      expect(first.nextCursor).toBeTruthy();
+      for (const bad of ['not-a-cursor', Buffer.from('{"p":99}').toString('base64url'), Buffer.from('"x"').toString('base64url')]) {
+        await expect(ports.submissions.list({ formId: form, regions: [DEMO_COUNTY], cursor: bad, limit: 2 })).rejects.toBeInstanceOf(InvalidCursor);
+      }
+    });
+
+    it('scanCounty yields every record of the district exactly once', async () => {
+      const ids = new Set<string>();
+      let total = 0;
+      for await (const page of ports.submissions.scanCounty(DEMO_COUNTY)) {
+        for (const s of page) {
+          ids.add(s.id);
+          total++;
+        }
+      }
+      expect(total).toBe(ids.size);
+      for (const s of made) expect(ids.has(s.id)).toBe(true);
+    });
+  });
+
+  describe(`${opts.store}: progress and directory`, () => {
+    it('targets: set the listed cells only, keep counters, log every change oldest first', async () => {
+      const region = VILLAGES[0]!;
+      const before = (await cellOf(ports, FORM, region))!;
+      await ports.progress.setTargets([{ formId: FORM, regionCode: region, target: 77 }], 'admin', '2021-11-07T00:00:00.000Z');
+      await ports.progress.setAttestedNone(FORM, region, true, 'admin', '2021-11-07T01:00:00.000Z');
+      await ports.progress.setTargets([{ formId: FORM, regionCode: region, target: 78 }], 'admin', '2021-11-07T02:00:00.000Z');
+      const after = (await cellOf(ports, FORM, region))!;
+      expect(after).toEqual({ ...before, target: 78, attestedNone: true });
+      const log = await ports.progress.targetHistory(FORM, region);
+      expect(log.slice(-3)).toEqual([
+        { at: '2021-11-07T00:00:00.000Z', by: 'admin', target: 77 },
+        { at: '2021-11-07T01:00:00.000Z', by: 'admin', attestedNone: true },
+        { at: '2021-11-07T02:00:00.000Z', by: 'admin', target: 78 },
+      ]);
+      await ports.progress.setAttestedNone(FORM, region, false, 'admin', '2021-11-07T03:00:00.000Z');
+      expect((await cellOf(ports, FORM, region))!.attestedNone).toBeUndefined();
+    });
+
+    it('a daily snapshot is replaced only by one read later', async () => {
+      const county = '429999000000';
+      const total = { target: 10, draft: 0, submitted: 0, returned: 0, approved: 5, remaining: 5, pct: 50 };
+      await ports.progress.putDailySnapshot({ county, date: '2021-11-08', at: '2021-11-08T10:00:00.000Z', total, sectors: [] });
+      await ports.progress.putDailySnapshot({ county, date: '2021-11-08', at: '2021-11-08T09:00:00.000Z', total: { ...total, approved: 1 }, sectors: [] });
+      await ports.progress.putDailySnapshot({ county, date: '2021-11-07', at: '2021-11-07T09:00:00.000Z', total, sectors: [] });
+      const snaps = await ports.progress.listSnapshots(county);
+      expect(snaps.map((s) => [s.date, s.total.approved])).toEqual([
+        ['2021-11-07', 5],
+        ['2021-11-08', 5],
+      ]);
+      await ports.progress.putDailySnapshot({ county, date: '2021-11-08', at: '2021-11-08T11:00:00.000Z', total: { ...total, approved: 7 }, sectors: [] });
+      expect((await ports.progress.listSnapshots(county))[1]!.total.approved).toBe(7);
+    });
+
+    it('setCounts overwrites counters and keeps the target', async () => {
+      const region = VILLAGES[1]!;
+      const before = (await cellOf(ports, FORM, region))!;
+      await ports.progress.setCounts(DEMO_COUNTY, [{ ...before, draft: 3, submitted: 2, returned: 1, approved: 0 }]);
+      expect(await cellOf(ports, FORM, region)).toEqual({ ...before, draft: 3, submitted: 2, returned: 1, approved: 0 });
+      await ports.progress.setCounts(DEMO_COUNTY, [before]);
+    });
+
+    it('a published form version is never overwritten; the current pointer moves to the newest', async () => {
+      const base = (await ports.directory.currentForm(FORM))!;
+      const id = `housing.conformance-${randomUUID().slice(0, 8)}`;
+      const v1 = { ...base, id, version: 1 };
+      await ports.directory.publishForm(v1);
+      await expect(ports.directory.publishForm({ ...v1, title: { zh: '改', en: 'changed' } })).rejects.toBeInstanceOf(WriteConflict);
+      expect((await ports.directory.formVersion(id, 1))!.title).toEqual(base.title);
+      await ports.directory.publishForm({ ...v1, version: 2 });
+      expect((await ports.directory.currentForm(id))!.version).toBe(2);
+      expect((await ports.directory.listForms()).find((f) => f.id === id)!.version).toBe(2);
+    });
+
+    it('members are listed by username; settings and local logins round-trip', async () => {
+      const sub = randomUUID();
+      await ports.directory.putMember({ userId: sub, username: 'zz-conformance', displayName: '测试', role: 'staff', sector: 'forestry', regions: [TOWNSHIP] });
+      expect(await ports.directory.member(sub)).toEqual({ userId: sub, username: 'zz-conformance', displayName: '测试', role: 'staff', sector: 'forestry', regions: [TOWNSHIP] });
+      const names = (await ports.directory.members()).map((m) => m.username);
+      expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+      await ports.directory.putSetting('conformance', { a: [1, '二'] }, 'admin', '2021-11-09T00:00:00.000Z');
+      expect(await ports.directory.getSetting('conformance')).toEqual({ value: { a: [1, '二'] }, by: 'admin', at: '2021-11-09T00:00:00.000Z' });
+      await ports.directory.putLocalUser({ username: 'zz-conformance', sub, passwordHash: 'scrypt$x' });
+      expect(await ports.directory.localUser('zz-conformance')).toEqual({ username: 'zz-conformance', sub, passwordHash: 'scrypt$x' });
+      expect(await ports.directory.localUser('nobody-here')).toBeUndefined();
+    });
+
+    it('job records: read back while live, gone once expired', async () => {
+      const id = randomUUID();
+      const job = { kind: 'upload' as const, id, createdBy: 'u', createdAt: 'x', updatedAt: 'x', key: 'imports/x', fileName: 'a.csv', format: 'csv' as const, size: 3 };
+      await ports.directory.putJob(job, Math.floor(Date.now() / 1000) + 60);
+      expect(await ports.directory.getJob('upload', id)).toEqual(job);
+      await ports.directory.putJob(job, Math.floor(Date.now() / 1000) - 1);
+      expect(await ports.directory.getJob('upload', id)).toBeUndefined();
+      expect(await ports.directory.getJob('export', id)).toBeUndefined();
+    });
+  });
+
+  describe(`${opts.store}: jobs`, () => {
+    it('a started export runs to done and its file downloads; a job for a member who is gone ends failed', async () => {
+      const admin = await login(stack.url, 'admin');
+      const start = await admin.post('/api/exports', { formId: FORM, format: 'csv' });
+      expect(start.status).toBe(202);
+      await stack.jobs.idle();
+      const done = await admin.get(`/api/exports/${start.body.id}`);
+      expect(done.body.status).toBe('done');
+      const file = await fetch(new URL(done.body.url, stack.url));
+      expect(file.status).toBe(200);
+      expect((await file.text()).replace(/^\uFEFF/, '').split('\n')[0]).toContain('_id');
+
+      const id = randomUUID();
+      const job: ExportJob = {
+        kind: 'export', id, createdBy: 'gone', createdAt: new Date().toISOString(), updatedAt: '', formId: FORM, format: 'csv',
+        region: null, status: null, state: 'running', rows: 0, key: `exports/${id}.csv`, fileName: 'x.csv',
+      };
+      await saveJob(ports, job);
+      await ports.jobs.start({ job: 'export', id, userId: 'no-such-member' });
+      await stack.jobs.idle();
+      const failed = await ports.directory.getJob<ExportJob>('export', id);
+      expect(failed!.state).toBe('failed');
+      expect(failed!.error).toMatch(/no longer a member/);
+    });
+  });
+
+  describe(`${opts.store}: files`, () => {
+    const submissionId = randomUUID();
+    const key = attachmentKey(submissionId, randomUUID());
+
+    it('an upload within the signed policy is accepted and then exists', async () => {
+      const grant = await ports.files.presignUpload(key, 'image/jpeg', 1000, { field: 'photos' });
+      expect(await judge(grant, { bytes: PHOTO_BYTES, contentType: 'image/jpeg' })).toBe(true);
+      if (opts.store === 'embedded') expect(await ports.files.exists(key)).toBe(true);
+    });
+
+    it('refuses uploads outside the policy: too large, empty, another content type, another key, after expiry', async () => {
+      const k = attachmentKey(submissionId, randomUUID());
+      const grant = await ports.files.presignUpload(k, 'image/jpeg', 100, { field: 'photos' });
+      expect(await judge(grant, { bytes: new Uint8Array(101), contentType: 'image/jpeg' })).toBe(false);
+      expect(await judge(grant, { bytes: new Uint8Array(0), contentType: 'image/jpeg' })).toBe(false);
+      expect(await judge(grant, { bytes: PHOTO_BYTES, contentType: 'image/png' })).toBe(false);
+      expect(await judge(grant, { bytes: PHOTO_BYTES, contentType: 'image/jpeg', fields: { key: attachmentKey(randomUUID(), randomUUID()) } })).toBe(false);
+      expect(await judge(grant, { bytes: PHOTO_BYTES, contentType: 'image/jpeg' }, new Date(Date.now() + 16 * 60_000))).toBe(false);
+      if (opts.store === 'embedded') expect(await ports.files.exists(k)).toBe(false);
+    });
+
+    it('putStream stores a body of unknown length; getBytes reads it back and refuses more than asked; a signed link downloads it', async () => {
+      const k = `exports/conformance-${randomUUID()}.csv`;
+      const body = Buffer.from('a,b\n'.repeat(50_000));
+      const r = await ports.files.putStream(k, Readable.from([body.subarray(0, 1000), body.subarray(1000)]), 'text/csv; charset=utf-8');
+      expect(r.bytes).toBe(body.length);
+      expect(await ports.files.exists(k)).toBe(true);
+      expect(Buffer.from((await ports.files.getBytes(k, body.length))!).equals(body)).toBe(true);
+      await expect(ports.files.getBytes(k, 10)).rejects.toThrow();
+      expect(await ports.files.getBytes(`exports/missing-${randomUUID()}`, 10)).toBeUndefined();
+      const link = await ports.files.presignDownload(k, '导出.csv');
+      const res = await fetch(new URL(link, stack.url));
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
+    });
+
+    it('a failing source leaves no object', async () => {
+      const k = `exports/conformance-${randomUUID()}.csv`;
+      const failing = new Readable({
+        read() {
+          this.push(Buffer.alloc(10_000, 1));
+          this.destroy(new Error('source failed'));
+        },
+      });
+      await expect(ports.files.putStream(k, failing, 'text/csv')).rejects.toThrow();
+      expect(await ports.files.exists(k)).toBe(false);
+    });
+  });
+
+  describe(`${opts.store}: what clients see over HTTP`, () => {
+    let staff: Client;
+    const body = (n: number) => ({
+      formId: FORM,
+      regionCode: '420999001001',
+      data: { householder: `王${n}`, floors: 2, floor_area: 96.5, year_built: 2001, structure: 'masonry', strengthened: false, location: { lat: 30.6, lng: 114.3 } },
+    });
+
+    beforeAll(async () => {
+      staff = await login(stack.url, 'staff-housing');
+    });
+
+    it('create → 201; the same again is replayed; other content → 409; a stale If-Match → 412; the last write retried → its answer', async () => {
+      const id = newId();
+      const a = await staff.put(`/api/submissions/${id}`, body(1));
+      expect(a.status).toBe(201);
+      const replay = await staff.put(`/api/submissions/${id}`, body(1));
+      expect(replay.status).toBe(201);
+      expect(replay.body).toEqual(a.body);
+      expect((await staff.put(`/api/submissions/${id}`, body(2))).status).toBe(409);
+      const upd = await staff.put(`/api/submissions/${id}`, body(3), ifMatch(1));
+      expect(upd.status).toBe(200);
+      const retried = await staff.put(`/api/submissions/${id}`, body(3), ifMatch(1));
+      expect(retried.status).toBe(200);
+      expect(retried.body.version).toBe(2);
+      expect((await staff.put(`/api/submissions/${id}`, body(4), ifMatch(1))).status).toBe(412);
+      const got = await staff.get(`/api/submissions/${id}`);
+      expect(got.body.data.householder).toBe('王3');
+      expect(got.body.history.map((h: HistoryEntry) => h.action)).toEqual(['created', 'updated']);
+    });
+
+    it('16 clients submitting at once: every 2xx is stored once and the counters equal a recount', async () => {
+      const admin = await login(stack.url, 'admin');
+      const ids = Array.from({ length: 48 }, () => newId());
+      const res = await Promise.all(ids.map((id, i) => staff.put(`/api/submissions/${id}?submit=true`, body(100 + i))));
+      expect(res.map((r) => r.status)).toEqual(ids.map(() => 201));
+      for (const id of ids) expect((await staff.get(`/api/submissions/${id}`)).body.status).toBe('submitted');
+      const rec = await admin.post('/api/admin/reconcile', {});
+      expect(rec.status).toBe(200);
+      expect(rec.body.drift).toEqual([]);
+    });
+  });
+}
