@@ -7,6 +7,7 @@
  *   DATA_DIR/keys/                      the token signing key pair and the file-link secret
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ports } from '../../functions/app/ports';
 import { runJob } from '../../functions/app/run-job';
@@ -28,9 +29,49 @@ export interface Embedded {
 }
 
 export const DATABASE_FILE = 'census.db';
+export const LOCK_FILE = 'server.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One server per DATA_DIR: two would each run the job queue and each cache form versions. The lock file holds the
+ * owner's pid; a lock left by a process that no longer runs (a crash, kill -9, power loss) is taken over.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        throw new Error(`${dataDir} is in use by another Risk Census server (process ${owner}); stop it first, or choose another DATA_DIR`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`Could not lock ${dataDir}`);
+}
 
 export function openEmbedded(dataDir: string): Embedded {
-  const db = openDatabase({ file: join(dataDir, DATABASE_FILE) });
+  const unlock = lockDataDir(dataDir);
+  let db: Db;
+  try {
+    db = openDatabase({ file: join(dataDir, DATABASE_FILE) });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const files = new LocalFileStore({ root: join(dataDir, 'files'), secret: loadFileSecret(join(dataDir, 'keys', 'files-secret')) });
   let ports: Ports;
   const queue = new InProcessJobQueue(db, (task) => runJob(ports, task), {
@@ -56,6 +97,7 @@ export function openEmbedded(dataDir: string): Embedded {
     async close() {
       await queue.stop();
       db.close();
+      unlock();
     },
   };
 }

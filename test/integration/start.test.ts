@@ -172,6 +172,14 @@ describe('npm start', () => {
     expect(await config.json()).toMatchObject({ authMode: 'local' });
   });
 
+  it('refuses a second server on the same DATA_DIR while the first runs, and leaves the first alone', async () => {
+    const second = start(await freePort());
+    const result = await Promise.race([second.exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), READY_MS))]);
+    expect(result, second.output()).toEqual({ code: 1, signal: null });
+    expect(second.output()).toMatch(/is in use by another Risk Census server \(process \d+\)/);
+    expect((await new Client(url).get('/api/health')).status).toBe(200);
+  }, READY_MS + WEB_BUILD_MS);
+
   it('stops on Ctrl-C with exit code 0', async () => {
     await interrupt(runs[0]!);
   }, STOP_MS + 10_000);
@@ -197,6 +205,6 @@ describe('npm start', () => {
   }, WEB_BUILD_MS + READY_MS + 30_000);
 
   it('stops again on Ctrl-C with exit code 0', async () => {
-    await interrupt(runs[1]!);
+    await interrupt(runs.at(-1)!);
   }, STOP_MS + 10_000);
 });
