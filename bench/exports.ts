@@ -1,12 +1,12 @@
 /**
  * Export memory and speed (issue item 5), shared by the benchmark and the export-scale test: one server process
- * (bench/server.ts) holds two copies of the same form, one with N rows and one with 10·N; exports of the two alternate on
- * that process, and the memory probe gives each export's peak live-heap growth over the baseline just before it.
- * Comparing within one process keeps JIT state, caches and GC heuristics the same for both sizes.
+ * (bench/server.ts, either adapter set) holds two copies of the same form, one with N rows and one with 10·N; exports of
+ * the two alternate on that process, and the memory probe gives each export's peak live-heap growth over the baseline
+ * just before it. Comparing within one process keeps JIT state, caches and GC heuristics the same for both sizes.
  */
 import { randomUUID } from 'node:crypto';
-import { documentClient } from '../functions/adapters/dynamo/client';
-import { DynamoDirectoryStore } from '../functions/adapters/dynamo/directory';
+import { openDatabase } from '../functions/adapters/sqlite/database';
+import { SqliteDirectoryStore } from '../functions/adapters/sqlite/directory';
 import type { Submission } from '../functions/app/ports';
 import type { ExportFormat } from '../functions/app/spreadsheets';
 import { CATALOG, catalogForm } from '../functions/domain/catalog/index';
@@ -14,7 +14,7 @@ import type { FormDefinition } from '../functions/domain/forms';
 import { generateSample } from '../functions/domain/samples';
 import { DEMO_REGIONS } from '../infra/local/demo-district';
 import { median, now, sleep } from './lib';
-import { seedSubmissions, writeCounts } from './seed';
+import { seedEmbedded, seedSubmissions, writeCounts } from './seed';
 import type { Probe, ServerProcess } from './server-process';
 
 /** Just enough of an HTTP client: bench/lib.ts `Api` and the tests' `Client` both fit. */
@@ -37,23 +37,43 @@ function answers(i: number): Record<string, unknown> {
 
 /**
  * Seeds `rows` submissions of EXPORT_FORM and `largeRows` of its copy EXPORT_FORM_LARGE (published here), over the demo
- * district's villages, through `seedSubmissions` (the store's item shape), with matching progress counters. One
- * submission of each form goes through the API (the template); it counts towards the totals.
+ * district's villages, in the store's own shape (bench/seed.ts: `seedEmbedded` on the embedded store, `seedSubmissions`
+ * on DynamoDB), with matching progress counters. One submission of each form goes through the API (the template); it
+ * counts towards the totals.
  */
 export async function seedExportForms(server: ServerProcess, admin: ApiClient, rows: number, largeRows: number): Promise<{ seconds: number }> {
   const t = now();
+  const def = catalogForm(EXPORT_FORM) as FormDefinition;
+  const copy: FormDefinition = { ...def, id: EXPORT_FORM_LARGE, version: 1, title: { zh: `${def.title.zh}（副本）`, en: `${def.title.en} (copy)` } };
+  const answered = Array.from({ length: VILLAGES.length * 7 }, (_, i) => answers(i));
+  const data = (i: number) => answered[i % answered.length]!;
+  const templates = async (formId: string) => {
+    const first = await admin.req('PUT', `/api/submissions/${randomUUID()}?submit=true`, { formId, regionCode: VILLAGES[0], data: answers(0) });
+    if (first.status !== 201) throw new Error(`submit ${formId}: ${first.status} ${JSON.stringify(first.body).slice(0, 300)}`);
+    return first.body as Submission;
+  };
+  const by = (await admin.req('GET', '/api/me')).body.userId as string;
+  if (server.store === 'embedded') {
+    const db = openDatabase({ file: server.dbFile! });
+    try {
+      await new SqliteDirectoryStore(db).publishForm(copy);
+    } finally {
+      db.close();
+    }
+    for (const [formId, n] of [[EXPORT_FORM, rows], [EXPORT_FORM_LARGE, largeRows]] as const) {
+      await seedEmbedded({ dbFile: server.dbFile!, template: await templates(formId), by, from: 1, to: n, regions: VILLAGES, data });
+    }
+    return { seconds: (now() - t) / 1000 };
+  }
+  const [{ documentClient }, { DynamoDirectoryStore }] = await Promise.all([import('../functions/adapters/dynamo/client'), import('../functions/adapters/dynamo/directory')]);
   const db = documentClient(server.env);
   try {
-    const def = catalogForm(EXPORT_FORM) as FormDefinition;
-    await new DynamoDirectoryStore(db, server.env).publishForm({ ...def, id: EXPORT_FORM_LARGE, version: 1, title: { zh: `${def.title.zh}（副本）`, en: `${def.title.en} (copy)` } });
-    const by = (await admin.req('GET', '/api/me')).body.userId as string;
+    await new DynamoDirectoryStore(db, server.env).publishForm(copy);
     const counts = new Map();
     for (const [formId, n] of [[EXPORT_FORM, rows], [EXPORT_FORM_LARGE, largeRows]] as const) {
-      const first = await admin.req('PUT', `/api/submissions/${randomUUID()}?submit=true`, { formId, regionCode: VILLAGES[0], data: answers(0) });
-      if (first.status !== 201) throw new Error(`submit ${formId}: ${first.status} ${JSON.stringify(first.body).slice(0, 300)}`);
+      const template = await templates(formId);
       counts.set(`${formId}#${VILLAGES[0]}`, { formId, regionCode: VILLAGES[0], target: 0, draft: 0, submitted: 1, returned: 0, approved: 0 });
-      const answered = Array.from({ length: VILLAGES.length * 7 }, (_, i) => answers(i));
-      await seedSubmissions({ env: server.env, db, template: first.body as Submission, by, from: 1, to: n, regions: VILLAGES, data: (i) => answered[i % answered.length]!, counts });
+      await seedSubmissions({ env: server.env, db, template, by, from: 1, to: n, regions: VILLAGES, data, counts });
     }
     await writeCounts(server.env, db, counts);
   } finally {
@@ -68,7 +88,7 @@ export interface ExportRun {
   bytes: number;
   /** POST to done, as seen by the client (polling every 50 ms). */
   seconds: number;
-  /** The download link of the finished file. */
+  /** The download link of the finished file (absolute: the embedded store's links are relative to the server). */
   url: string;
   /** With `probe`: the server's live heap and RSS, the minimum before the export and the maximum during it. */
   mem?: Probe;
@@ -94,7 +114,7 @@ export async function exportOnce(server: ServerProcess, api: ApiClient, formId: 
         const seconds = (now() - t) / 1000;
         const mem = probe ? await server.probeStop() : undefined;
         probe = false;
-        return { id: start.body.id, rows: r.body.rows, bytes: r.body.bytes, seconds, url: r.body.url, ...(mem ? { mem } : {}) };
+        return { id: start.body.id, rows: r.body.rows, bytes: r.body.bytes, seconds, url: new URL(r.body.url, server.url).href, ...(mem ? { mem } : {}) };
       }
       if (r.body?.status === 'failed' || r.status >= 400) throw new Error(`export failed: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
       await sleep(50);

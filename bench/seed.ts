@@ -1,8 +1,12 @@
 /**
- * Submissions in bulk, in the submissions store's own item shape: DynamoSubmissionStore.write is run against a client
- * that captures its TransactWriteItems instead of sending it, and the captured items are sent raw (one transaction each,
- * or the submission items alone through BatchWriteItem — ~10× faster, for seeding). Used by the benchmarks and by the
- * export-scale test, so a seeded record is exactly what the API would have written.
+ * Submissions in bulk, in the submissions store's own item shape, so a seeded record is exactly what the API would have
+ * written. Used by the benchmarks and by the export-scale test.
+ *  - DynamoDB: DynamoSubmissionStore.write is run against a client that captures its TransactWriteItems instead of
+ *    sending it, and the captured items are sent raw (one transaction each, or the submission items alone through
+ *    BatchWriteItem — ~10× faster, for seeding).
+ *  - Embedded: SqliteSubmissionStore.write itself (record + counter + audit) on a second connection to the server's
+ *    database file (WAL lets the bench write beside the server), many writes per commit: each write's own transaction
+ *    becomes a savepoint of the batch's, so the progress counters come out right without a separate step.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BatchWriteCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +16,8 @@ import { SUBMISSIONS, tableName } from '../functions/adapters/dynamo/tables';
 import type { HistoryEntry, Submission } from '../functions/app/ports';
 import type { Cell } from '../functions/domain/progress';
 import { countyOf } from '../functions/domain/regions';
+import { openDatabase } from '../functions/adapters/sqlite/database';
+import { SqliteSubmissionStore } from '../functions/adapters/sqlite/submissions';
 
 /** The TransactWriteItems input DynamoSubmissionStore.write would send for a create+submit of `next` (captured, not sent). */
 export async function transactionFor(env: Record<string, string>, next: Submission, audit: HistoryEntry[], counters: Submission['status'][] = ['submitted']): Promise<TransactWriteCommandInput> {
@@ -61,7 +67,7 @@ export interface SeedOptions {
 }
 
 /** Statuses the copies rotate through: half approved, none voided (every copy is in a default export). */
-const STATUS_ROTATION: Submission['status'][] = ['approved', 'submitted', 'approved', 'draft', 'returned', 'approved'];
+export const STATUS_ROTATION: Submission['status'][] = ['approved', 'submitted', 'approved', 'draft', 'returned', 'approved'];
 
 /**
  * Seeds submissions straight into the table: BatchWriteItem of the store's own submission items (no audit entries;
@@ -104,4 +110,51 @@ export async function writeCounts(env: Record<string, string>, db: DynamoDBDocum
   for (const c of counts.values()) byCounty.set(countyOf(c.regionCode), [...(byCounty.get(countyOf(c.regionCode)) ?? []), c]);
   const store = new DynamoProgressStore(db, env);
   for (const [county, cells] of byCounty) await store.setCounts(county, cells);
+}
+
+export interface EmbeddedSeedOptions {
+  /** The server's database file (DATA_DIR/census.db). */
+  dbFile: string;
+  template: Submission;
+  by: string;
+  /** Numbers of the copies to make: [from, to). */
+  from: number;
+  to: number;
+  regions: readonly string[];
+  data?: (i: number) => Record<string, unknown>;
+  /** Writes per commit (default 1,000). */
+  batch?: number;
+}
+
+/**
+ * Seeds submissions through SqliteSubmissionStore.write — the record, its progress-counter delta and its `created` audit
+ * entry — `batch` writes per commit, statuses rotating as in `seedSubmissions`. Returns the number written.
+ */
+export async function seedEmbedded(o: EmbeddedSeedOptions): Promise<number> {
+  const db = openDatabase({ file: o.dbFile });
+  try {
+    const store = new SqliteSubmissionStore(db);
+    const batch = o.batch ?? 1_000;
+    for (let start = o.from; start < o.to; start += batch) {
+      const end = Math.min(o.to, start + batch);
+      const writes: Promise<void>[] = [];
+      // better-sqlite3 runs the store's (synchronous) transaction inside this one as a savepoint; write() does all its
+      // work before it returns its promise, so the writes are in the batch's commit.
+      db.transaction(() => {
+        for (let i = start; i < end; i++) {
+          const status = STATUS_ROTATION[i % STATUS_ROTATION.length]!;
+          const template = o.data ? { ...o.template, data: o.data(i) } : o.template;
+          const { next, audit } = nextFrom(template, o.regions[i % o.regions.length]!, o.by, status === 'draft' || status === 'submitted' ? status : 'submitted');
+          next.status = status;
+          writes.push(store.write({ next, expect: { create: true }, counters: { [status]: 1 }, audit: audit.slice(0, 1) }));
+        }
+      }).immediate();
+      await Promise.all(writes);
+      // Let the event loop turn between batches (timers, sockets: an HTTP client's keep-alive bookkeeping).
+      await new Promise((r) => setImmediate(r));
+    }
+    return o.to - o.from;
+  } finally {
+    db.close();
+  }
 }

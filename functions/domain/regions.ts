@@ -64,6 +64,9 @@ export function withinAny(scopes: readonly string[], code: string): boolean {
 
 export const LEVEL_RANK: Record<RegionLevel, number> = { county: 0, township: 1, village: 2 };
 
+/** Code order. Codes are 12 ASCII digits, so plain comparison is the order (localeCompare would start ICU collation in the browser). */
+const codeOrder = (a: Region, b: Region) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+
 /** A region tree built from a flat list; the list is what `/api/regions` returns. */
 export class RegionTree {
   private readonly byCode = new Map<string, Region>();
@@ -71,7 +74,7 @@ export class RegionTree {
 
   constructor(regions: readonly Region[]) {
     for (const r of regions) this.byCode.set(r.code, r);
-    for (const r of [...regions].sort((a, b) => a.code.localeCompare(b.code))) {
+    for (const r of [...regions].sort(codeOrder)) {
       if (r.parent) {
         const list = this.kids.get(r.parent) ?? [];
         list.push(r);
@@ -87,7 +90,7 @@ export class RegionTree {
     return this.byCode.has(code);
   }
   all(): Region[] {
-    return [...this.byCode.values()].sort((a, b) => a.code.localeCompare(b.code));
+    return [...this.byCode.values()].sort(codeOrder);
   }
   children(code: string): Region[] {
     return this.kids.get(code) ?? [];

@@ -8,7 +8,8 @@
  * the distribution's domain, so a CSP that named the API id or bucket name would make the distribution depend on them
  * and CloudFormation would reject the cycle. The Cognito domain is exact (its URL is built from the prefix, not from
  * the domain resource). Inline scripts of the SvelteKit shell are allowed by their SHA-256 hashes, read from the build
- * at synth time, so `script-src` never needs 'unsafe-inline'.
+ * at synth time, so `script-src` never needs 'unsafe-inline'. The header values and the CSP's shape live in
+ * infra/web-headers.ts, which the local server (`npm start`) sends too.
  */
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
@@ -30,9 +31,17 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  CROSS_ORIGIN_OPENER_POLICY,
+  FRAME_OPTIONS,
+  HSTS_MAX_AGE_S,
+  PERMISSIONS_POLICY,
+  REFERRER_POLICY,
+  contentSecurityPolicy as buildCsp,
+  inlineScriptHashes as sharedInlineScriptHashes,
+} from '../web-headers';
 import { acknowledge } from './nag';
 import { WEB_BUILD_DIR } from './paths';
 
@@ -47,28 +56,16 @@ export const SPA_REWRITE_CODE = `function handler(event) {
   return request;
 }`;
 
+/** The build's precompressed copies (`*.br`, `*.gz`, for `npm start`) stay out of the bucket: CloudFront compresses itself. */
+const PRECOMPRESSED = ['*.br', '*.gz'];
+
 export function missingWebBuildMessage(dir = WEB_BUILD_DIR): string {
   return `${join(dir, 'index.html')} is missing: build the web app first (it produces web/build), then synthesize or test the AWS stack — the stack deploys web/build.`;
 }
 
-/** SHA-256 CSP sources of every inline <script> in the built HTML files. */
+/** SHA-256 CSP sources of every inline <script> in the built HTML files (infra/web-headers.ts, shared with `npm start`). */
 export function inlineScriptHashes(dir = WEB_BUILD_DIR): string[] {
-  const hashes = new Set<string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.html')) {
-        const html = readFileSync(p, 'utf8');
-        for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
-          if (/\bsrc\s*=/i.test(m[1] ?? '') || !(m[2] ?? '').trim()) continue;
-          hashes.add(`'sha256-${createHash('sha256').update(m[2]!, 'utf8').digest('base64')}'`);
-        }
-      }
-    }
-  };
-  walk(dir);
-  return [...hashes].sort();
+  return sharedInlineScriptHashes(dir);
 }
 
 export interface ContentSecurityPolicyProps {
@@ -77,27 +74,17 @@ export interface ContentSecurityPolicyProps {
   region?: string;
 }
 
+/** The CSP of infra/web-headers.ts with the AWS origins the app talks to: the API, Cognito, S3 (uploads, downloads). */
 export function contentSecurityPolicy(p: ContentSecurityPolicyProps): string {
   const region = p.region ?? Aws.REGION;
   const api = `https://*.execute-api.${region}.amazonaws.com`;
   const s3 = `https://*.s3.${region}.amazonaws.com`;
-  return [
-    "default-src 'self'",
-    `script-src 'self' ${p.scriptHashes.join(' ')}`.trim(),
-    // Svelte sets style attributes (e.g. the shell's <div style="display: contents">); styles cannot run script.
-    "style-src 'self' 'unsafe-inline'",
-    `img-src 'self' data: blob: ${s3}`,
-    "font-src 'self' data:",
-    `connect-src 'self' ${api} ${p.cognitoDomainUrl} https://cognito-idp.${region}.amazonaws.com ${s3}`,
-    "worker-src 'self'",
-    "manifest-src 'self'",
-    "frame-src 'none'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    'upgrade-insecure-requests',
-  ].join('; ');
+  return buildCsp({
+    scriptHashes: p.scriptHashes,
+    imgSrc: [s3],
+    connectSrc: [api, p.cognitoDomainUrl, `https://cognito-idp.${region}.amazonaws.com`, s3],
+    upgradeInsecureRequests: true,
+  });
 }
 
 export interface WebProps {
@@ -146,15 +133,15 @@ export class Web extends Construct {
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: this.csp, override: true },
         contentTypeOptions: { override: true },
-        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
+        frameOptions: { frameOption: FRAME_OPTIONS as string as HeadersFrameOption, override: true },
+        referrerPolicy: { referrerPolicy: REFERRER_POLICY as string as HeadersReferrerPolicy, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.seconds(HSTS_MAX_AGE_S), includeSubdomains: true, override: true },
         xssProtection: { protection: false, override: true },
       },
       customHeadersBehavior: {
         customHeaders: [
-          { header: 'Permissions-Policy', value: 'camera=(self), geolocation=(self), microphone=(), payment=(), usb=()', override: true },
-          { header: 'Cross-Origin-Opener-Policy', value: 'same-origin', override: true },
+          { header: 'Permissions-Policy', value: PERMISSIONS_POLICY, override: true },
+          { header: 'Cross-Origin-Opener-Policy', value: CROSS_ORIGIN_OPENER_POLICY, override: true },
         ],
       },
     });
@@ -212,7 +199,7 @@ export class Web extends Construct {
     if (existsSync(immutable)) {
       // Content-hashed files: cached for a year, never pruned (a tab still running the previous build can load its chunks).
       assets = new BucketDeployment(this, 'DeployAssets', {
-        sources: [Source.asset(immutable)],
+        sources: [Source.asset(immutable, { exclude: PRECOMPRESSED })],
         destinationBucket: this.bucket,
         destinationKeyPrefix: '_app/immutable/',
         prune: false,
@@ -226,7 +213,7 @@ export class Web extends Construct {
     }
     // The shell (index.html, service worker, manifest, …) and config.json: revalidated on every load.
     const shell = new BucketDeployment(this, 'DeployShell', {
-      sources: [Source.asset(this.buildDir, { exclude: ['_app/immutable'] }), Source.jsonData('config.json', config)],
+      sources: [Source.asset(this.buildDir, { exclude: ['_app/immutable', ...PRECOMPRESSED] }), Source.jsonData('config.json', config)],
       destinationBucket: this.bucket,
       exclude: ['_app/immutable/*'],
       prune: true,

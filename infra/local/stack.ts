@@ -4,18 +4,22 @@
  *    AWS SDK loaded;
  *  - `dynamodb` (`STORE=dynamodb`): the AWS set against DynamoDB Local + the S3 emulator + an emulator of the Lambda
  *    Invoke API running the job function — what the conformance suite and anyone who wants the emulators use.
- * Then: seed a fresh DATA_DIR, serve the route table and the web app on one port.
+ * Then: seed a fresh DATA_DIR, serve the route table and the web app on one port (HTTPS with `tls`, plus an optional
+ * plain-http port that only redirects).
  * `npm start` uses it with a persistent DATA_DIR; integration tests use it on free ports with a temporary one.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type { Ports } from '../../functions/app/ports';
 import { setPorts } from '../../functions/http/ports';
 import { localKeys } from '../../functions/adapters/identity/local';
 import type { LocalFileStore } from '../../functions/adapters/files/local-files';
 import { freePort } from './ports';
 import { seed, type SeedResult } from './seed';
+import { checkTls, TlsConfigError, type TlsOptions } from './tls';
 
 export type StoreKind = 'embedded' | 'dynamodb';
 
@@ -32,11 +36,18 @@ export interface LocalStackOptions {
   demoRecords?: boolean;
   /** Progress callback for the start-up steps. */
   onStep?: (step: string) => void;
+  /** Serve HTTPS on `port` with this certificate (PEM, chain after the leaf) and key (PEM); checked before anything starts. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** With `tls`: also listen for plain http on this port (0: a free one) and answer every request with a 308 to HTTPS. */
+  httpRedirectPort?: number;
 }
 
 export interface LocalStack {
+  /** http://host:port, or https://host:port with `tls`. */
   url: string;
   port: number;
+  /** The plain-http port that redirects to `url` (with `tls` and `httpRedirectPort`). */
+  redirectPort?: number;
   store: StoreKind;
   seed: SeedResult;
   /** Environment of the AWS set's clients (`dynamodb` only; empty for `embedded`). */
@@ -69,6 +80,8 @@ interface AdapterSet {
 
 async function startEmbedded(dataDir: string, step: (s: string) => void, stops: (() => Promise<void>)[]): Promise<AdapterSet> {
   step('database');
+  // An upgrade that changes the schema first keeps a copy of the database as it was (DATA_DIR/backups/pre-migration-*).
+  await (await import('./backup-core')).backupBeforeMigration(dataDir, { log: step });
   const { openEmbedded } = await import('./embedded');
   const e = openEmbedded(dataDir);
   stops.push(() => e.close());
@@ -127,6 +140,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const step = opts.onStep ?? (() => {});
   const dataDir = resolve(opts.dataDir);
   const store = opts.store ?? storeFromEnv();
+  // A wrong certificate or port is reported before the store is opened or anything is seeded.
+  const tls: TlsOptions | undefined = opts.tls;
+  if (tls) checkTls(tls);
+  if (opts.httpRedirectPort !== undefined) {
+    if (!tls) throw new TlsConfigError('HTTP_PORT (the redirect to HTTPS) needs TLS_CERT and TLS_KEY: without TLS there is nothing to redirect to.');
+    if (opts.httpRedirectPort !== 0 && opts.httpRedirectPort === opts.port) throw new TlsConfigError(`HTTP_PORT and PORT are both ${opts.port}: the redirect needs a port of its own.`);
+  }
   mkdirSync(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -154,14 +174,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const keys = await localKeys(process.env.LOCAL_KEYS_FILE);
     const port = opts.port ?? (await freePort());
     step('web server');
-    const { startServer } = await import('./server');
-    const server: Server = await startServer({
+    const { startServer, startRedirectServer } = await import('./server');
+    const server: Server | HttpsServer = await startServer({
       port,
       host: opts.host,
       keys,
       files: set.files,
       webRoot: opts.webRoot ?? resolve(import.meta.dirname, '../../web/build'),
       webConfig: { apiBase: '', authMode: 'local' },
+      tls,
     });
     // Stopped first (stops run in reverse): no new requests while jobs finish and storage closes.
     stops.push(
@@ -171,9 +192,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           server.close(() => res());
         }),
     );
+    const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1';
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    let redirectPort: number | undefined;
+    if (tls && opts.httpRedirectPort !== undefined) {
+      step('http redirect');
+      const redirect = await startRedirectServer({ port: opts.httpRedirectPort, host: opts.host, httpsPort: port, tls, fallbackHost: urlHost });
+      stops.push(() => new Promise<void>((res) => redirect.close(() => res())));
+      redirectPort = (redirect.address() as AddressInfo).port;
+    }
     set.ready?.();
-    const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
-    return { url: `http://${host}:${port}`, port, store, seed: seeded, env: { ...set.env, LOCAL_KEYS_FILE: process.env.LOCAL_KEYS_FILE }, ports: set.ports, jobs: set.jobs, stop: stopAll };
+    return { url: `${tls ? 'https' : 'http'}://${urlHost}:${port}`, port, ...(redirectPort !== undefined ? { redirectPort } : {}), store, seed: seeded, env: { ...set.env, LOCAL_KEYS_FILE: process.env.LOCAL_KEYS_FILE }, ports: set.ports, jobs: set.jobs, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

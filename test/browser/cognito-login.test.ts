@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser, startWebStack } from './support';
 import { Client, type TestStack } from '../support/stack';
 import { DEMO_PASSWORD } from '../../infra/local/demo-district';
+import { contentSecurityPolicy, inlineScriptHashes } from '../../infra/aws/web';
 
 const COGNITO = 'https://census-test.auth.cn-north-1.example';
 let stack: TestStack;
@@ -30,8 +31,17 @@ describe('Cognito managed login (PKCE)', () => {
     const login = await new Client(stack.url).post('/api/auth/login', { username: 'reviewer-forestry', password: DEMO_PASSWORD });
     const accessToken = login.body.token as string;
 
-    const context = await browser.newContext();
+    // Cognito mode runs on AWS, under the CSP CloudFront sends (it names the Cognito domain): the pages get that one
+    // instead of the local server's, which allows 'self' only (local mode never talks to Cognito). No service worker,
+    // so every page load comes through the route below.
+    const context = await browser.newContext({ serviceWorkers: 'block' });
     const page = await context.newPage();
+    const awsCsp = contentSecurityPolicy({ cognitoDomainUrl: COGNITO, scriptHashes: inlineScriptHashes(), region: 'cn-north-1' });
+    await page.route(`${stack.url}/**`, async (r) => {
+      if (r.request().resourceType() !== 'document') return r.fallback();
+      const res = await r.fetch();
+      return r.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': awsCsp } });
+    });
     let challenge = '';
     let verified = false;
     let refreshed = 0;
@@ -48,7 +58,10 @@ describe('Cognito managed login (PKCE)', () => {
       const back = new URL(u.searchParams.get('redirect_uri')!);
       back.searchParams.set('code', 'auth-code-1');
       back.searchParams.set('state', u.searchParams.get('state')!);
-      return r.fulfill({ status: 302, headers: { location: back.toString() } });
+      // Cognito answers 302; Playwright does not route the request a redirect leads to, so the stand-in sends the
+      // browser back with a refresh instead, and the callback page gets the AWS CSP through the route above.
+      const html = `<!doctype html><meta http-equiv="refresh" content="0;url=${back.toString().replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`;
+      return r.fulfill({ status: 200, contentType: 'text/html', body: html });
     });
     await page.route(`${COGNITO}/oauth2/token`, (r) => {
       const form = new URLSearchParams(r.request().postData() ?? '');

@@ -2,7 +2,7 @@
  * Browser-test support: the real local stack serving the built web app, and Debian's Chromium driven by playwright-core.
  * Screenshots go to test-output/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { login, startTestStack, type Client, type TestStack } from '../support/stack';
@@ -13,8 +13,14 @@ export const SHOTS = join(ROOT, 'test-output', 'screenshots');
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+/** Debian's Chromium, headless; `args` are added to CHROMIUM_ARGS, `env` replaces the browser's environment (e.g. HOME). */
+export function launchBrowser(opts: { args?: string[]; env?: Record<string, string | undefined> } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, ...(opts.args ?? [])],
+    headless: true,
+    ...(opts.env ? { env: opts.env } : {}),
+  });
 }
 
 /** The local stack serving web/build (built by `npm test` before the test files run). */
@@ -40,7 +46,8 @@ export async function screenshot(page: Page, name: string) {
 /** Run axe-core in the page and return serious/critical violations. */
 export async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: number; help: string }[]> {
   const axePath = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-  await page.addScriptTag({ path: axePath });
+  // Evaluated through the DevTools protocol, not added as an inline <script>: the app's CSP refuses inline scripts.
+  await page.evaluate(readFileSync(axePath, 'utf8'));
   const result = await page.evaluate(async () => {
     // @ts-expect-error axe is injected above
     const r = await window.axe.run(document, { resultTypes: ['violations'] });

@@ -1,9 +1,11 @@
 /**
  * Exports at scale (issue: "export of 20,000 generated submissions completes, and its peak memory is within 1.2× of a
  * 2,000-row export"). The server runs in a process of its own (bench/server.ts, driven by bench/server-process.ts), so
- * the test runner's heap does not pollute the figure; 2,000 submissions of the rural-house form and 20,000 of a copy are
- * written straight into DynamoDB Local in the submissions store's own item shape (bench/seed.ts); the exports go through
- * the HTTP API (POST /api/exports, poll GET /api/exports/{id}) and the files are downloaded from their links.
+ * the test runner's heap does not pollute the figure, on the embedded store `npm start` runs (SQLite under a temporary
+ * DATA_DIR, files, in-process jobs: it is our export code under test, not an emulator); 2,000 submissions of the
+ * rural-house form and 20,000 of a copy are written into the server's database file by the submissions store's own
+ * code (bench/seed.ts `seedEmbedded`); the exports go through the HTTP API (POST /api/exports, poll GET
+ * /api/exports/{id}) and the files are downloaded from their links (the server's signed /files/ links).
  *
  * Memory (bench/exports.ts `compareExports`, the same code as bench item 5): the server forces GCs every 200 ms and the
  * peak live heap (heapUsed + external) during an export is taken over the minimum in the second before it. The 1.2×
@@ -31,7 +33,7 @@ let server: ServerProcess;
 let admin: Client;
 
 beforeAll(async () => {
-  server = await startServer({ fastStart: true });
+  server = await startServer({ store: 'embedded' });
   admin = await login(server.url, 'admin');
   await seedExportForms(server, admin, SMALL_ROWS, LARGE_ROWS);
 }, 120_000);

@@ -6,6 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Submission } from '$lib/form/types';
+import { DB_NAME } from './db-name';
 
 export type ItemState = 'waiting' | 'sending' | 'sent' | 'attention';
 
@@ -87,7 +88,7 @@ interface Schema extends DBSchema {
   meta: { key: string; value: unknown };
 }
 
-const NAME = 'risk-census-offline';
+const NAME = DB_NAME;
 let opened: Promise<IDBPDatabase<Schema>> | undefined;
 
 function db(): Promise<IDBPDatabase<Schema>> {

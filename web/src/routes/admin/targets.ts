@@ -1,7 +1,10 @@
 /** Target editing shared by the inline table and the paste box: number parsing, spreadsheet lines, saving. */
 import type { Region } from '$domain/regions';
 import { api, ApiError } from '$lib/api';
-import { loc, t } from '$lib/i18n.svelte';
+import { addMessages, loc, t } from '$lib/i18n.svelte';
+import { admin } from '$lib/messages/admin';
+
+addMessages(admin);
 
 export interface TargetChange {
   formId: string;

@@ -1,8 +1,11 @@
 /** What the review pages share: the record shape, who is signed in, member names, and what a failed decision means. */
 import { api, ApiError } from '$lib/api';
-import { loc, t } from '$lib/i18n.svelte';
+import { addMessages, loc, t } from '$lib/i18n.svelte';
+import { review } from '$lib/messages/review';
 import { loadMe } from '$lib/reference';
 import { session, type Me } from '$lib/session.svelte';
+
+addMessages(review);
 
 export interface HistoryEntry {
   at: string;

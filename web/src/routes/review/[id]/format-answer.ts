@@ -4,7 +4,10 @@
  */
 import type { Field } from '$domain/forms';
 import type { Region } from '$domain/regions';
-import { fmtNumber, i18n, loc, t } from '$lib/i18n.svelte';
+import { addMessages, fmtNumber, i18n, loc, t } from '$lib/i18n.svelte';
+import { review } from '$lib/messages/review';
+
+addMessages(review);
 
 export function isAnswered(v: unknown): boolean {
   if (v === undefined || v === null || v === '') return false;
