@@ -96,7 +96,7 @@ export async function saveJob(ports: Ports, job: JobRecord): Promise<void> {
  * Hand a job that was just recorded to the queue. If the queue refuses, the record is marked failed (so nobody waits
  * for it) and the error goes on to the caller (a busy queue becomes 503 + Retry-After in the HTTP layer).
  */
-export async function startJob(ports: Ports, job: ExportJob | ImportJob, task: JobTask): Promise<void> {
+export async function startJob(ports: Ports, job: JobRecord & { state: string; error?: string }, task: JobTask): Promise<void> {
   try {
     await ports.jobs.start(task);
   } catch (e) {

@@ -36,7 +36,7 @@ export interface Submission {
 export interface HistoryEntry {
   at: string;
   by: string;
-  action: 'created' | 'updated' | 'submitted' | 'returned' | 'approved' | 'reopened' | 'voided';
+  action: 'created' | 'updated' | 'submitted' | 'returned' | 'approved' | 'reopened' | 'voided' | 'handed-over';
   from: Status | null;
   to: Status;
   note?: string;
@@ -159,9 +159,71 @@ export interface FormSummary {
   regionLevel: Region['level'];
 }
 
+export type MemberStatus = 'active' | 'disabled';
+
 export interface Member extends Principal {
   username: string;
   displayName: string;
+  email?: string;
+  phone?: string;
+  /** A disabled member is refused on every request; what they created keeps them as its author. Absent = active. */
+  status?: MemberStatus;
+  /** Optimistic-concurrency version of the membership (ETag); absent on rows written before members were managed = 1. */
+  version?: number;
+  /** Tokens issued before this time (ISO 8601, ms) are refused: a password change, reset or disable ends sessions. */
+  sessionsRevokedAt?: string;
+  lastSignInAt?: string;
+  createdAt?: string;
+  createdBy?: string;
+  updatedAt?: string;
+}
+
+/** The fields of a membership that changes are recorded for (before → after). */
+export const MEMBER_FIELDS = ['username', 'displayName', 'email', 'phone', 'role', 'sector', 'regions', 'status'] as const;
+export type MemberField = (typeof MEMBER_FIELDS)[number];
+
+/** One audited membership change, shown on the member's page. */
+export interface MemberChange {
+  at: string;
+  by: string;
+  action: 'created' | 'updated' | 'disabled' | 'enabled' | 'password-reset' | 'password-changed' | 'handover';
+  before?: Partial<Pick<Member, MemberField>>;
+  after?: Partial<Pick<Member, MemberField>>;
+  note?: string;
+}
+
+/**
+ * A local sign-in record (local identity only): the scrypt hash, and whether the password is a temporary one that must
+ * be changed at the next sign-in (then valid until `temporaryUntil`).
+ */
+export interface LocalLogin {
+  username: string;
+  sub: string;
+  passwordHash: string;
+  mustChangePassword?: boolean;
+  temporaryUntil?: string;
+  passwordChangedAt?: string;
+}
+
+/** Thrown by `createMember` when the username belongs to another member. */
+export class UsernameTaken extends Error {
+  constructor(readonly username: string) {
+    super(`username ${username} is taken`);
+    this.name = 'UsernameTaken';
+  }
+}
+
+/** Thrown by `updateMember` when the change would leave the office without an active administrator. */
+export class LastAdmin extends Error {
+  constructor() {
+    super('the last active administrator cannot be disabled or demoted');
+    this.name = 'LastAdmin';
+  }
+}
+
+/** An active administrator (counts toward the "at least one" guard). */
+export function isActiveAdmin(m: Pick<Member, 'role' | 'status'>): boolean {
+  return m.role === 'admin' && (m.status ?? 'active') === 'active';
 }
 
 export interface DirectoryStore {
@@ -171,13 +233,35 @@ export interface DirectoryStore {
   publishForm(def: FormDefinition): Promise<void>;
   regions(): Promise<Region[]>;
   putRegions(regions: Region[]): Promise<void>;
+  /** member(sub): the membership of an identity subject, read consistently (a disable is seen by the next request). */
   member(sub: string): Promise<Member | undefined>;
+  /** memberByUsername(username): the member holding a username (lower case), if any. */
+  memberByUsername(username: string): Promise<Member | undefined>;
+  /** members(): every member, by username. */
   members(): Promise<Member[]>;
+  /** putMember: create or replace a membership unconditionally (seeding and `create-admin` only; no audit). */
   putMember(m: Member): Promise<void>;
-  /** Local mode only: the login record (scrypt hash) of a username. */
-  localUser(username: string): Promise<{ username: string; sub: string; passwordHash: string } | undefined>;
-  /** Local mode only: create or replace a login record. */
-  putLocalUser(u: { username: string; sub: string; passwordHash: string }): Promise<void>;
+  /**
+   * createMember: one transaction — the member (version 1), its username claim, the audit entry and, for the local
+   * identity, its login record. Throws `UsernameTaken` when another member holds the username, `WriteConflict` when
+   * the userId exists.
+   */
+  createMember(m: Member, change: MemberChange, login?: LocalLogin): Promise<void>;
+  /**
+   * updateMember: one transaction — replace the member if its stored version is `expectVersion` (else
+   * `WriteConflict`), append the audit entry (when given) and replace the login record (when given). When the change
+   * takes away the last active administrator it throws `LastAdmin` and changes nothing — decided inside the
+   * transaction, so two concurrent demotions cannot both pass. The username never changes.
+   */
+  updateMember(next: Member, expectVersion: number, change: MemberChange | null, login?: LocalLogin): Promise<void>;
+  /** memberHistory(userId): the audited membership changes, oldest first. */
+  memberHistory(userId: string): Promise<MemberChange[]>;
+  /** Local identity: the login record of a username (lower case). */
+  localUser(username: string): Promise<LocalLogin | undefined>;
+  /** Local identity: create or replace a login record (seeding). */
+  putLocalUser(u: LocalLogin): Promise<void>;
+  /** Local identity: every login record (for the drift report). */
+  localUsers(): Promise<LocalLogin[]>;
   /** putJob: create or replace a background job record (`<KIND>#<id>` / JOB), expiring at `expiresAt` (epoch seconds). */
   putJob(job: JobRecord, expiresAt: number): Promise<void>;
   /** getJob(kind, id): the job record, or undefined (unknown or expired). */
@@ -189,7 +273,7 @@ export interface DirectoryStore {
 
 /** A background job (export, import, import upload) as stored in the directory table; the rest is kind-specific. */
 export interface JobRecord {
-  kind: 'export' | 'import' | 'upload';
+  kind: 'export' | 'import' | 'upload' | 'member-import';
   id: string;
   createdBy: string;
   createdAt: string;
@@ -220,7 +304,7 @@ export interface FileStore {
  * payload of an asynchronous invocation.
  */
 export interface JobTask {
-  job: 'export' | 'validate-import' | 'commit-import';
+  job: 'export' | 'validate-import' | 'commit-import' | 'validate-member-import' | 'commit-member-import';
   id: string;
   userId: string;
 }
@@ -231,7 +315,39 @@ export interface JobQueue {
   start(task: JobTask): Promise<void>;
 }
 
+/** A sign-in identity as the provider holds it (for the drift report). */
+export interface IdentityUser {
+  sub: string;
+  username: string;
+  enabled: boolean;
+}
+
+/**
+ * Who signs people in: the local identity (scrypt logins in the directory, written in the same transaction as the
+ * member) or Cognito (remote calls, ordered by the member use cases so every half-finished state has less privilege —
+ * see functions/app/manage-members.ts). Authorization never comes from the provider: Members rows decide.
+ */
+export interface IdentityProvider {
+  readonly kind: 'local' | 'cognito';
+  /**
+   * Create the sign-in identity of a new member (idempotent by username: an identity of that username that exists
+   * already — a create interrupted before its member row was written — is taken over with a fresh temporary password).
+   * `temporaryPassword` is what the office hands over (absent when the provider delivered it itself); `login` is the
+   * local record the store writes with the member.
+   */
+  createUser(u: { username: string; displayName: string; email?: string; phone?: string }): Promise<{ sub: string; temporaryPassword?: string; login?: LocalLogin }>;
+  /** A new temporary password that must be changed at the next sign-in; ends the identity's sessions at the provider. */
+  resetPassword(m: Member): Promise<{ temporaryPassword?: string; login?: LocalLogin }>;
+  /** Refuse the identity's sign-ins and end its sessions at the provider (the Members row is disabled first). */
+  disableUser(m: Member): Promise<void>;
+  /** Allow the identity to sign in again (before the Members row is re-enabled). */
+  enableUser(m: Member): Promise<void>;
+  /** Every identity the provider holds. */
+  users(): Promise<IdentityUser[]>;
+}
+
 export interface Ports {
+  identity: IdentityProvider;
   submissions: SubmissionStore;
   progress: ProgressStore;
   directory: DirectoryStore;

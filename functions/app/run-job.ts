@@ -13,13 +13,16 @@ import type { JobTask, Ports } from './ports';
 import { runCommit } from './commit-import';
 import { runExport } from './run-export';
 import { validateImport } from './validate-import';
+import { runMemberImportCommit, validateMemberImport, type MemberImportJob } from './member-import';
 
 type Runner = (ports: Ports, principal: Principal, id: string) => Promise<void>;
 
-const RUNNERS: Record<JobTask['job'], { kind: 'export' | 'import'; run: Runner }> = {
+const RUNNERS: Record<JobTask['job'], { kind: 'export' | 'import' | 'member-import'; run: Runner }> = {
   export: { kind: 'export', run: runExport },
   'validate-import': { kind: 'import', run: validateImport },
   'commit-import': { kind: 'import', run: runCommit },
+  'validate-member-import': { kind: 'member-import', run: validateMemberImport },
+  'commit-member-import': { kind: 'member-import', run: runMemberImportCommit },
 };
 
 /** The task in an invocation payload, or an error naming what is wrong with it. */
@@ -38,7 +41,7 @@ export async function runJob(ports: Ports, task: JobTask): Promise<void> {
   const { kind, run } = RUNNERS[task.job];
   const member = await ports.directory.member(task.userId);
   if (!member) {
-    const job = await ports.directory.getJob<ExportJob | ImportJob>(kind, task.id);
+    const job = await ports.directory.getJob<ExportJob | ImportJob | MemberImportJob>(kind, task.id);
     if (!job || !RUNNING_STATES.includes(job.state)) return;
     job.state = 'failed';
     job.error = failureText(new Error('The member who started this job is no longer a member of the census office'));

@@ -32,6 +32,13 @@ export const ERRORS = {
   'validation.failed': { status: 422, title: 'The answers do not pass validation' },
   'attachment.missing': { status: 422, title: 'A referenced attachment was not uploaded' },
   'rate.limited': { status: 429, title: 'Too many requests' },
+  'auth.revoked': { status: 401, title: 'This session has ended (signed out, password changed or account disabled)' },
+  'password.change-required': { status: 403, title: 'Choose a new password first' },
+  'member.username-taken': { status: 409, title: 'The username is taken' },
+  'member.last-admin': { status: 409, title: 'The last active administrator cannot be disabled or demoted' },
+  'member.invalid': { status: 422, title: 'The member details need attention' },
+  'password.rejected': { status: 422, title: 'The new password does not meet the policy' },
+  'resource.gone': { status: 410, title: 'No longer available' },
   /** The database or file store throttled us or could not be reached: nothing was written; retry after `Retry-After`. */
   'service.unavailable': { status: 503, title: 'Temporarily unavailable' },
   'internal': { status: 500, title: 'Internal error' },

@@ -12,7 +12,7 @@ export interface RouteDef {
   /** API Gateway path syntax: `/api/submissions/{id}`. */
   path: string;
   /** Module under functions/http/handlers/ and its exported handler. */
-  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress' | 'data';
+  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress' | 'data' | 'members';
   handler: string;
   /** false only for health and the local login. */
   auth: boolean;
@@ -24,6 +24,11 @@ export interface RouteDef {
     bucket?: { prefix: string; access: 'read' | 'write' | 'head' }[];
     /** The route starts background jobs: it may invoke the job function (JOB_WORKER), whose name it gets in JOB_FUNCTION. */
     jobs?: true;
+    /**
+     * The route manages sign-in identities (members): on AWS it may call Cognito's admin API on the census user pool
+     * (create, disable, enable, set a temporary password, sign out everywhere, list), whose id it gets in USER_POOL_ID.
+     */
+    identity?: true;
   };
   /** Local mode only (the AWS stack uses Cognito instead). */
   localOnly?: boolean;
@@ -42,6 +47,10 @@ export const ROUTES: readonly RouteDef[] = [
     uses: { tables: [dir] },
   },
   { method: 'GET', path: '/api/me', module: 'auth', handler: 'me', auth: true, roles: ALL, uses: { tables: [dir] } },
+  {
+    method: 'POST', path: '/api/me/password', module: 'auth', handler: 'changePassword', auth: true, roles: ALL, localOnly: true,
+    uses: { tables: [{ id: 'directory', access: 'write' }] },
+  },
   { method: 'GET', path: '/api/regions', module: 'reference', handler: 'listRegions', auth: true, roles: ALL, uses: { tables: [dir] } },
   { method: 'GET', path: '/api/forms', module: 'reference', handler: 'listForms', auth: true, roles: ALL, uses: { tables: [dir] } },
   { method: 'GET', path: '/api/forms/{formId}', module: 'reference', handler: 'getForm', auth: true, roles: ALL, uses: { tables: [dir] } },
@@ -110,7 +119,6 @@ export const ROUTES: readonly RouteDef[] = [
     method: 'GET', path: '/api/targets', module: 'progress', handler: 'listTargets', auth: true, roles: ALL,
     uses: { tables: [dir, { id: 'progress', access: 'read' }] },
   },
-  { method: 'GET', path: '/api/members', module: 'reference', handler: 'listMembers', auth: true, roles: ['admin', 'reviewer'], uses: { tables: [dir] } },
   {
     method: 'POST', path: '/api/admin/reconcile', module: 'progress', handler: 'reconcile', auth: true, roles: ['admin'],
     uses: { tables: [dir, { id: 'submissions', access: 'read' }, { id: 'progress', access: 'write' }] },
@@ -173,6 +181,47 @@ export const ROUTES: readonly RouteDef[] = [
     method: 'PUT', path: '/api/settings/deadline', module: 'data', handler: 'setDeadline', auth: true, roles: ['admin'],
     uses: { tables: [{ id: 'directory', access: 'write' }] },
   },
+  // ── members and accounts (handlers/members.ts); literal paths before {userId}, as API Gateway prefers them
+  { method: 'GET', path: '/api/members', module: 'members', handler: 'listMembers', auth: true, roles: ['admin', 'reviewer'], uses: { tables: [dir] } },
+  {
+    method: 'POST', path: '/api/members', module: 'members', handler: 'createMember', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }], identity: true },
+  },
+  {
+    method: 'GET', path: '/api/members/drift', module: 'members', handler: 'drift', auth: true, roles: ['admin'],
+    uses: { tables: [dir], identity: true },
+  },
+  {
+    method: 'POST', path: '/api/members/import', module: 'members', handler: 'startImport', auth: true, roles: ['admin'],
+    uses: {
+      tables: [{ id: 'directory', access: 'write' }],
+      bucket: [{ prefix: 'imports/', access: 'write' }, { prefix: 'imports/', access: 'head' }],
+      jobs: true,
+    },
+  },
+  { method: 'GET', path: '/api/members/import/{id}', module: 'members', handler: 'getImport', auth: true, roles: ['admin'], uses: { tables: [dir] } },
+  {
+    method: 'POST', path: '/api/members/import/{id}/commit', module: 'members', handler: 'commitImport', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }], jobs: true },
+  },
+  {
+    method: 'GET', path: '/api/members/import/{id}/slips', module: 'members', handler: 'getSlips', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }] },
+    readSideEffect: 'credential slips hold temporary passwords and are served once: reading them erases them from the import job record',
+  },
+  { method: 'GET', path: '/api/members/{userId}', module: 'members', handler: 'getMember', auth: true, roles: ['admin'], uses: { tables: [dir] } },
+  {
+    method: 'PUT', path: '/api/members/{userId}', module: 'members', handler: 'updateMember', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }], identity: true },
+  },
+  {
+    method: 'POST', path: '/api/members/{userId}/reset-password', module: 'members', handler: 'resetPassword', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }], identity: true },
+  },
+  {
+    method: 'POST', path: '/api/members/{userId}/handover', module: 'members', handler: 'handOver', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'submissions', access: 'write' }, { id: 'audit', access: 'write' }] },
+  },
 ];
 
 /**
@@ -181,6 +230,7 @@ export const ROUTES: readonly RouteDef[] = [
  * regions and members, writing job records (directory); reading submissions for exports and saving imported ones with
  * their counters and audit entries; the export files, the import files and reports, and the attachments an imported
  * row may name (head). It may run for up to 15 minutes and spools export files to its temporary storage.
+ * Member imports create the members' sign-in identities (identity: Cognito's admin API on the census pool).
  */
 export const JOB_WORKER = {
   module: 'jobs',
@@ -199,6 +249,7 @@ export const JOB_WORKER = {
       { prefix: 'imports/', access: 'write' },
       { prefix: 'attachments/', access: 'head' },
     ],
+    identity: true,
   },
 } as const satisfies { module: string; handler: string; uses: RouteDef['uses'] };
 

@@ -1,6 +1,7 @@
 /**
  * The one wrapper every handler goes through. It owns: body size (413), content type (415), JSON parsing (400),
- * identity (claims → Principal from Members), the route's role list (403), problem+json errors, and request logging.
+ * identity (claims → Principal from Members, read on every request: disabled members and ended sessions → 401), the
+ * route's role list (403), problem+json errors, and request logging.
  * Handlers return `{ status, body, headers }` and never build a status code themselves.
  */
 import { DomainError, ERRORS, type ErrorCode, type FieldError } from '#domain/errors';
@@ -28,20 +29,38 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-const MEMBER_TTL_MS = 30_000;
-const memberCache = new Map<string, { member: Member | undefined; at: number }>();
-
-/** Forget cached principals (after a membership change). */
-export function clearMemberCache(): void {
-  memberCache.clear();
+/**
+ * When the session behind a token began, in ms: the local issuer's `iat_ms`; for Cognito `auth_time` (the sign-in, which
+ * a refresh keeps, so a refresh token from before a revocation cannot mint accepted tokens), else `iat` (seconds). API
+ * Gateway's JWT authorizer hands claims over as strings, the local server as JSON values: both are read.
+ */
+function issuedAtMs(claims: Record<string, unknown>): number | undefined {
+  for (const [claim, scale] of [['iat_ms', 1], ['auth_time', 1000], ['iat', 1000]] as const) {
+    const v = Number(claims[claim]);
+    if (claims[claim] !== undefined && Number.isFinite(v)) return v * scale;
+  }
+  return undefined;
 }
 
-async function resolveMember(ports: Ports, sub: string): Promise<Member | undefined> {
-  const hit = memberCache.get(sub);
-  const now = Date.now();
-  if (hit && now - hit.at < MEMBER_TTL_MS) return hit.member;
+/**
+ * The member behind verified token claims, or the reason they may not act: not a member (403), disabled or a session
+ * that was ended — password change, reset, disable (401 auth.revoked) — or a token that may only change its
+ * temporary password (403 password.change-required) on any route but that one.
+ */
+export async function principalFromClaims(ports: Ports, claims: Record<string, unknown> | undefined, route: { path: string }): Promise<Member> {
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || !sub) throw new DomainError('auth.required');
   const member = await ports.directory.member(sub);
-  memberCache.set(sub, { member, at: now });
+  if (!member) throw new DomainError('access.forbidden', 'This identity is not a member of the census office');
+  if ((member.status ?? 'active') === 'disabled') throw new DomainError('auth.revoked', 'This account has been disabled');
+  if (member.sessionsRevokedAt) {
+    const issued = issuedAtMs(claims!);
+    // A token issued before (or, for whole-second Cognito tokens, in the same second as) the revocation is refused.
+    if (issued === undefined || issued < Date.parse(member.sessionsRevokedAt)) throw new DomainError('auth.revoked', 'This session has ended; sign in again');
+  }
+  if ((claims!.pwd_change === true || claims!.pwd_change === 'true') && route.path !== '/api/me/password') {
+    throw new DomainError('password.change-required', 'Choose a new password (POST /api/me/password) before anything else');
+  }
   return member;
 }
 
@@ -93,10 +112,7 @@ export function endpoint(module: string, handler: string, fn: Fn) {
       const ports = await getPorts();
       let principal: Member = { userId: '', username: '', displayName: '', role: 'viewer', sector: null, regions: [] };
       if (route.auth) {
-        const sub = event.requestContext?.authorizer?.jwt?.claims?.sub;
-        if (typeof sub !== 'string' || !sub) throw new DomainError('auth.required');
-        const member = await resolveMember(ports, sub);
-        if (!member) throw new DomainError('access.forbidden', 'This identity is not a member of the census office');
+        const member = await principalFromClaims(ports, event.requestContext?.authorizer?.jwt?.claims as Record<string, unknown> | undefined, route);
         user = member.username;
         principal = member;
       }

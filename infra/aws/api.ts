@@ -2,7 +2,7 @@
  * API: the HTTP API generated from the route table (`functions/http/routes.ts`), the same table the local server
  * dispatches with. One route and one function per entry (local-only entries — the password login — are skipped: Cognito
  * signs users in on AWS). Every route except the unauthenticated ones (health) has the Cognito JWT authorizer; grants
- * come from each route's `uses`.
+ * come from each route's `uses` (`uses.identity`: Cognito's admin API on the census pool, env USER_POOL_ID).
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -13,6 +13,7 @@ import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { MemberInvites } from '../../functions/adapters/identity/cognito';
 import { JOB_WORKER, type RouteDef } from '../../functions/http/routes';
 import { pascal, type Data } from './data';
 import { CensusFunction } from './function';
@@ -55,6 +56,8 @@ export interface ApiProps {
   userPoolClient: IUserPoolClient;
   /** The site origin (https://…) for CORS. */
   siteOrigin: string;
+  /** How new members get their temporary password (env MEMBER_INVITES of the functions with `uses.identity`). */
+  memberInvites?: MemberInvites;
 }
 
 export interface ApiRoute {
@@ -129,6 +132,8 @@ export class Api extends Construct {
     this.jobWorker.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: JOB_SIZING.maxEventAge });
     for (const t of JOB_WORKER.uses.tables) this.jobWorker.bindTable(props.data.tables[t.id], t.access);
     for (const b of JOB_WORKER.uses.bucket) this.jobWorker.bindBucket(props.filesBucket, b.prefix, b.access);
+    const invites = { invites: props.memberInvites ?? 'slips' } as const;
+    if ((JOB_WORKER.uses as RouteDef['uses']).identity) this.jobWorker.bindIdentity(props.userPool, invites);
 
     for (const route of deployedRoutes(props.routes)) {
       const fid = functionId(route);
@@ -141,6 +146,7 @@ export class Api extends Construct {
       for (const t of route.uses.tables) fn.bindTable(props.data.tables[t.id], t.access);
       for (const b of route.uses.bucket ?? []) fn.bindBucket(props.filesBucket, b.prefix, b.access);
       if (route.uses.jobs) fn.bindJobs(this.jobWorker);
+      if (route.uses.identity) fn.bindIdentity(props.userPool, invites);
 
       const authorizer: IHttpRouteAuthorizer = route.auth ? jwt : new HttpNoneAuthorizer();
       const [httpRoute] = this.httpApi.addRoutes({

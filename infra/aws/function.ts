@@ -2,10 +2,11 @@
  * The house function construct: every Lambda of the platform is one of these. It fixes the runtime (Node.js 24, the
  * newest Lambda offers; the code also runs on the local Node 20), arm64, esbuild bundling (ESM, `@aws-sdk/*` left to the
  * runtime), a log group with retention, X-Ray tracing, and an execution role that starts empty. Permissions only come
- * from `bindTable` / `bindBucket`, which set the environment variable and the least-privilege grant together, so a
+ * from `bindTable` / `bindBucket` / `bindJobs` / `bindIdentity`, which set the environment variable and the least-privilege grant together, so a
  * function can never know a resource it may not touch (or be allowed to touch one it does not know).
  */
 import { Duration, RemovalPolicy, Stack, type Size } from 'aws-cdk-lib';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -15,6 +16,7 @@ import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableEnvVar } from '../../functions/adapters/dynamo/tables';
+import type { MemberInvites } from '../../functions/adapters/identity/cognito';
 import type { CensusTable } from './data';
 import { acknowledge } from './nag';
 import { HANDLERS_DIR, REPO_ROOT } from './paths';
@@ -53,6 +55,21 @@ export const BUCKET_ACTIONS = {
 /** Accesses that check whether a key exists (HeadObject / GetObject answering 404), which needs ListBucket. */
 const NEEDS_LIST: readonly BucketAccess[] = ['read', 'head'];
 
+/**
+ * Cognito admin actions the identity adapter (functions/adapters/identity/cognito.ts) calls, on the census pool only.
+ * AdminCreateUser also serves the RESEND of an invitation; there is no AdminDeleteUser (a re-created user gets a new sub).
+ */
+export const IDENTITY_ACTIONS = [
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminSetUserPassword',
+  'cognito-idp:AdminResetUserPassword',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminEnableUser',
+  'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:ListUsers',
+] as const;
+
 export type TableAccess = keyof typeof TABLE_ACTIONS;
 export type BucketAccess = keyof typeof BUCKET_ACTIONS;
 
@@ -74,7 +91,12 @@ export class CensusFunction extends Construct {
   readonly role: Role;
   readonly logGroup: LogGroup;
   /** What this function was bound to, for tests and reports. */
-  readonly bindings: { tables: { id: string; access: TableAccess }[]; bucket: { prefix: string; access: BucketAccess }[]; jobs?: string } = { tables: [], bucket: [] };
+  readonly bindings: {
+    tables: { id: string; access: TableAccess }[];
+    bucket: { prefix: string; access: BucketAccess }[];
+    jobs?: string;
+    identity?: boolean;
+  } = { tables: [], bucket: [] };
   private bucketName?: string;
   private listGranted = false;
   private readonly acknowledgedBucketPatterns = new Set<string>();
@@ -153,6 +175,19 @@ export class CensusFunction extends Construct {
     this.fn.addEnvironment('JOB_FUNCTION', worker.fn.functionName);
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.fn.functionArn] }));
     this.bindings.jobs = worker.node.id;
+  }
+
+  /**
+   * Let the function manage the members' sign-in identities: USER_POOL_ID names the pool, MEMBER_INVITES says how new
+   * members get their temporary password ('slips' unless SES is configured), and the grant is IDENTITY_ACTIONS on that
+   * one pool's ARN.
+   */
+  bindIdentity(userPool: IUserPool, opts: { invites?: MemberInvites } = {}): void {
+    if (this.bindings.identity) throw new Error('bindIdentity is called once per function');
+    this.fn.addEnvironment('USER_POOL_ID', userPool.userPoolId);
+    this.fn.addEnvironment('MEMBER_INVITES', opts.invites ?? 'slips');
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...IDENTITY_ACTIONS], resources: [userPool.userPoolArn] }));
+    this.bindings.identity = true;
   }
 
   /** Give the function objects under one key prefix of the files bucket: env var BUCKET and the grant for that access. */

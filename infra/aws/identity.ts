@@ -2,8 +2,14 @@
  * Identity: the Cognito user pool behind the HTTP API's JWT authorizer and the SPA's managed login.
  *
  * - Admin-created users only (no self sign-up); an administrator is created with `npm run create-admin`, everyone else
- *   from the web app's user management. Sign-in with the e-mail address; the invitation e-mail carries a temporary
- *   password that must be changed at first sign-in.
+ *   from the web app's user management. Sign-in with the e-mail address; a new member gets a temporary password that
+ *   must be changed at first sign-in — on a credential slip by default (Cognito's default sender delivers 50 e-mails a
+ *   day), or in the invitation e-mail with `-c memberInvites=email` once SES is configured for the pool.
+ * - Passwords: at least 15 characters and no composition rules (NIST SP 800-63B-4 §3.1.1.2, OWASP ASVS 5.0 §6.2: length,
+ *   no composition, no periodic rotation); Plus-tier threat protection refuses compromised credentials. An office bound
+ *   by 等保 2.0 deploys with `-c passwordComplexity=on`: lowercase, uppercase, digits and symbols are then all required.
+ * - Tokens: access and id tokens 12 hours (a field day), refresh tokens 30 days (a field trip offline); revocation does
+ *   not wait for expiry — every request checks the member's `sessionsRevokedAt` in Members.
  * - Authorization never comes from the token: handlers resolve the Principal from the Members rows keyed by `sub`.
  *   There are no custom attributes at all, and the app client may write only `name` and `locale`.
  * - MFA is OPTIONAL by default, with TOTP (authenticator app) as the only second factor: census field staff at township
@@ -42,6 +48,20 @@ export interface IdentityProps {
   domainPrefix: string;
   /** 'optional' (default) or 'required': required makes managed login enrol every user in TOTP at next sign-in. */
   mfa?: 'optional' | 'required';
+  /** 等保 2.0 option: require lowercase, uppercase, digits and symbols (default off: length only, NIST SP 800-63B-4). */
+  passwordComplexity?: boolean;
+}
+
+/** Cognito's password policy of the pool: 15 characters; composition only with the 等保 2.0 option. */
+export function passwordPolicy(complexity: boolean) {
+  return {
+    minLength: 15,
+    requireLowercase: complexity,
+    requireUppercase: complexity,
+    requireDigits: complexity,
+    requireSymbols: complexity,
+    tempPasswordValidity: Duration.days(3),
+  };
 }
 
 /** The managed-login base URL for a domain prefix, built without referencing the domain resource (no dependency cycle). */
@@ -74,14 +94,7 @@ export class Identity extends Construct {
       signInCaseSensitive: false,
       autoVerify: { email: true },
       standardAttributes: { email: { required: true, mutable: true }, fullname: { required: false, mutable: true } },
-      passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        tempPasswordValidity: Duration.days(3),
-      },
+      passwordPolicy: passwordPolicy(props.passwordComplexity === true),
       mfa: props.mfa === 'required' ? Mfa.REQUIRED : Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
@@ -97,6 +110,11 @@ export class Identity extends Construct {
           'you will choose a new password (the temporary one is valid for 3 days).',
       },
     });
+    if (props.passwordComplexity !== true) acknowledge(
+      this.userPool,
+      'AwsSolutions-COG1',
+      'the password policy asks for 15 characters and no composition rules, after NIST SP 800-63B-4 §3.1.1.2 and OWASP ASVS 5.0 §6.2 (composition rules make passwords weaker and harder to remember, length is what counts); Plus-tier threat protection refuses compromised credentials, and an office bound by 等保 2.0 deploys with -c passwordComplexity=on (all four character classes required, no acknowledgement then).',
+    );
     if (props.mfa !== 'required') acknowledge(
       this.userPool,
       'AwsSolutions-COG2',
@@ -115,9 +133,10 @@ export class Identity extends Construct {
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
-      accessTokenValidity: Duration.hours(1),
-      idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(7),
+      // A field day on one sign-in; a field trip offline on one refresh token. Revocation is checked on every request.
+      accessTokenValidity: Duration.hours(12),
+      idTokenValidity: Duration.hours(12),
+      refreshTokenValidity: Duration.days(30),
       authSessionValidity: Duration.minutes(5),
       readAttributes: new ClientAttributes().withStandardAttributes({ email: true, emailVerified: true, fullname: true, locale: true }),
       writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true, locale: true }),

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { createRequire } from 'node:module';
 import { TABLES, type TableDef } from '../../functions/adapters/dynamo/tables';
 import { ROUTES, type RouteDef } from '../../functions/http/routes';
+import type { MemberInvites } from '../../functions/adapters/identity/cognito';
 import { Api } from './api';
 import { DEFAULT_STACK_NAME, OUTPUTS, tableOutputId } from './constants';
 import { Data } from './data';
@@ -27,6 +28,10 @@ export interface RiskCensusStackProps extends StackProps {
   webAclArn?: string;
   webBuildDir?: string;
   mfa?: 'optional' | 'required';
+  /** 等保 2.0 option: the pool requires all four character classes (default: length only). */
+  passwordComplexity?: boolean;
+  /** How new members get their temporary password: 'slips' (default) or 'email' (Cognito mails it; needs SES). */
+  memberInvites?: MemberInvites;
 }
 
 export class RiskCensusStack extends Stack {
@@ -53,7 +58,12 @@ export class RiskCensusStack extends Stack {
     });
     const siteUrl = this.web.siteUrl;
     this.files = new Files(this, 'Files', { siteOrigin: siteUrl, logBucket: this.logs.bucket });
-    this.identity = new Identity(this, 'Identity', { siteUrl, domainPrefix, ...(props.mfa ? { mfa: props.mfa } : {}) });
+    this.identity = new Identity(this, 'Identity', {
+      siteUrl,
+      domainPrefix,
+      ...(props.mfa ? { mfa: props.mfa } : {}),
+      ...(props.passwordComplexity ? { passwordComplexity: true } : {}),
+    });
     this.api = new Api(this, 'Api', {
       routes: props.routes ?? ROUTES,
       data: this.data,
@@ -61,6 +71,7 @@ export class RiskCensusStack extends Stack {
       userPool: this.identity.userPool,
       userPoolClient: this.identity.client,
       siteOrigin: siteUrl,
+      memberInvites: props.memberInvites ?? 'slips',
     });
     this.web.deploy({
       apiBase: this.api.url,
@@ -125,11 +136,19 @@ export function buildApp(opts: BuildAppOptions = {}): { app: App; stack: RiskCen
   const webAclArn = ctx('webAclArn');
   const mfa = ctx('mfa');
   if (mfa !== undefined && mfa !== 'optional' && mfa !== 'required') throw new Error(`-c mfa must be optional or required, not ${mfa}`);
+  const complexity = ctx('passwordComplexity');
+  if (complexity !== undefined && complexity !== 'on' && complexity !== 'off') throw new Error(`-c passwordComplexity must be on or off, not ${complexity}`);
+  const memberInvites = ctx('memberInvites');
+  if (memberInvites !== undefined && memberInvites !== 'slips' && memberInvites !== 'email') {
+    throw new Error(`-c memberInvites must be slips or email (email needs SES configured for the user pool), not ${memberInvites}`);
+  }
   const stack = new RiskCensusStack(app, stackName, {
     ...(domainPrefix ? { domainPrefix } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(webAclArn ? { webAclArn } : {}),
     ...(mfa ? { mfa } : {}),
+    ...(complexity === 'on' ? { passwordComplexity: true } : {}),
+    ...(memberInvites ? { memberInvites } : {}),
     ...(opts.stackProps ?? {}),
   });
   if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

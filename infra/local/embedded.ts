@@ -17,6 +17,7 @@ import { SqliteProgressStore } from '../../functions/adapters/sqlite/progress';
 import { SqliteSubmissionStore } from '../../functions/adapters/sqlite/submissions';
 import { LocalFileStore, loadFileSecret } from '../../functions/adapters/files/local-files';
 import { InProcessJobQueue } from '../../functions/adapters/jobs/in-process';
+import { LocalIdentity } from '../../functions/adapters/identity/local';
 
 export interface Embedded {
   ports: Ports;
@@ -79,10 +80,12 @@ export function openEmbedded(dataDir: string): Embedded {
       if (process.env.LOG_LEVEL !== 'silent') console.log(JSON.stringify({ level: e.error ? 'error' : 'info', ...e }));
     },
   });
+  const directory = new SqliteDirectoryStore(db);
   ports = {
+    identity: new LocalIdentity(directory),
     submissions: new SqliteSubmissionStore(db),
     progress: new SqliteProgressStore(db),
-    directory: new SqliteDirectoryStore(db),
+    directory,
     files,
     jobs: queue,
     now: () => new Date(),

@@ -15,7 +15,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Ports } from '../../functions/app/ports';
 import { setPorts } from '../../functions/http/ports';
-import { localKeys } from '../../functions/adapters/identity/local';
+import { LocalIdentity, localKeys } from '../../functions/adapters/identity/local';
 import type { LocalFileStore } from '../../functions/adapters/files/local-files';
 import { freePort } from './ports';
 import { seed, type SeedResult } from './seed';
@@ -133,7 +133,10 @@ async function startDynamo(dataDir: string, inMemory: boolean, step: (s: string)
   Object.assign(process.env, env);
   step('tables');
   await createTables(localDynamoClient(dynamo.endpoint), env);
-  return { ports: portsFromEnv(env), env, jobs };
+  // Local mode signs people in itself (the login records in the directory), whichever store holds them.
+  const ports = portsFromEnv(env);
+  ports.identity = new LocalIdentity(ports.directory);
+  return { ports, env, jobs };
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidCursor, MAX_RECORD_BYTES, RecordTooLarge, WriteConflict, attachmentKey, type HistoryEntry, type Ports, type Submission, type SubmissionWrite } from '../../functions/app/ports';
+import { InvalidCursor, LastAdmin, MAX_RECORD_BYTES, RecordTooLarge, UsernameTaken, WriteConflict, attachmentKey, type HistoryEntry, type LocalLogin, type Member, type MemberChange, type Ports, type Submission, type SubmissionWrite } from '../../functions/app/ports';
 import { saveJob, type ExportJob } from '../../functions/app/jobs';
 import type { StoreKind } from '../../infra/local/stack';
 import { DEMO_COUNTY } from '../../infra/local/demo-district';
@@ -311,7 +311,8 @@ export function portConformance(opts: ConformanceOptions) {
     it('members are listed by username; settings and local logins round-trip', async () => {
       const sub = randomUUID();
       await ports.directory.putMember({ userId: sub, username: 'zz-conformance', displayName: '测试', role: 'staff', sector: 'forestry', regions: [TOWNSHIP] });
-      expect(await ports.directory.member(sub)).toEqual({ userId: sub, username: 'zz-conformance', displayName: '测试', role: 'staff', sector: 'forestry', regions: [TOWNSHIP] });
+      expect(await ports.directory.member(sub)).toEqual({ userId: sub, username: 'zz-conformance', displayName: '测试', role: 'staff', sector: 'forestry', regions: [TOWNSHIP], status: 'active', version: 1 });
+      expect((await ports.directory.memberByUsername('zz-conformance'))?.userId).toBe(sub);
       const names = (await ports.directory.members()).map((m) => m.username);
       expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
       await ports.directory.putSetting('conformance', { a: [1, '二'] }, 'admin', '2021-11-09T00:00:00.000Z');
@@ -319,6 +320,95 @@ export function portConformance(opts: ConformanceOptions) {
       await ports.directory.putLocalUser({ username: 'zz-conformance', sub, passwordHash: 'scrypt$x' });
       expect(await ports.directory.localUser('zz-conformance')).toEqual({ username: 'zz-conformance', sub, passwordHash: 'scrypt$x' });
       expect(await ports.directory.localUser('nobody-here')).toBeUndefined();
+      expect((await ports.directory.localUsers()).map((l) => l.username)).toContain('zz-conformance');
+    });
+  });
+
+  describe(`${opts.store}: members`, () => {
+    const at = (n: number) => new Date(Date.UTC(2021, 10, 2, 8, 0, n)).toISOString();
+    const member = (over: Partial<Member> = {}): Member => ({
+      userId: randomUUID(), username: `m-${randomUUID().slice(0, 8)}`, displayName: '李四', role: 'staff', sector: 'forestry', regions: [TOWNSHIP], status: 'active', version: 1, ...over,
+    });
+    const created = (m: Member): MemberChange => ({ at: at(0), by: 'admin', action: 'created', after: { username: m.username, role: m.role } });
+
+    it('createMember writes the member, its username, its login and its first audit entry in one go', async () => {
+      const m = member({ email: 'li@example.cn' });
+      const login: LocalLogin = { username: m.username, sub: m.userId, passwordHash: 'scrypt$t', mustChangePassword: true, temporaryUntil: at(9) };
+      await ports.directory.createMember(m, created(m), login);
+      expect(await ports.directory.member(m.userId)).toEqual(m);
+      expect(await ports.directory.memberByUsername(m.username)).toEqual(m);
+      expect(await ports.directory.localUser(m.username)).toEqual(login);
+      expect(await ports.directory.memberHistory(m.userId)).toEqual([created(m)]);
+    });
+
+    it('a taken username is UsernameTaken and a reused userId a WriteConflict; neither writes anything', async () => {
+      const m = member();
+      await ports.directory.createMember(m, created(m));
+      const other = member({ username: m.username });
+      await expect(ports.directory.createMember(other, created(other), { username: m.username, sub: other.userId, passwordHash: 'scrypt$other' })).rejects.toBeInstanceOf(UsernameTaken);
+      expect(await ports.directory.member(other.userId)).toBeUndefined();
+      expect(await ports.directory.localUser(m.username)).toBeUndefined();
+      const sameId = member({ userId: m.userId });
+      await expect(ports.directory.createMember(sameId, created(sameId))).rejects.toBeInstanceOf(WriteConflict);
+      expect(await ports.directory.memberByUsername(sameId.username)).toBeUndefined();
+      expect((await ports.directory.member(m.userId))!.username).toBe(m.username);
+    });
+
+    it('of 8 concurrent creates of one username exactly one wins', async () => {
+      const username = `race-${randomUUID().slice(0, 8)}`;
+      const tries = Array.from({ length: 8 }, () => member({ username }));
+      const results = await Promise.allSettled(tries.map((m) => ports.directory.createMember(m, created(m))));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(UsernameTaken);
+      const winner = await ports.directory.memberByUsername(username);
+      expect(tries.map((t) => t.userId)).toContain(winner!.userId);
+    });
+
+    it('updateMember is conditioned on the version: a stale one is a WriteConflict with nothing written; history stays in order', async () => {
+      const m = member();
+      await ports.directory.createMember(m, created(m));
+      const moved: MemberChange = { at: at(1), by: 'admin', action: 'updated', before: { regions: [TOWNSHIP] }, after: { regions: [VILLAGES[0]!] } };
+      await ports.directory.updateMember({ ...m, regions: [VILLAGES[0]!], version: 2 }, 1, moved);
+      await expect(ports.directory.updateMember({ ...m, displayName: '王五', version: 2 }, 1, { at: at(2), by: 'admin', action: 'updated' })).rejects.toBeInstanceOf(WriteConflict);
+      const stored = await ports.directory.member(m.userId);
+      expect(stored).toMatchObject({ regions: [VILLAGES[0]], displayName: '李四', version: 2 });
+      const disabled: MemberChange = { at: at(3), by: 'admin', action: 'disabled', before: { status: 'active' }, after: { status: 'disabled' } };
+      const login: LocalLogin = { username: m.username, sub: m.userId, passwordHash: 'scrypt$new', passwordChangedAt: at(3) };
+      await ports.directory.updateMember({ ...stored!, status: 'disabled', sessionsRevokedAt: at(3), version: 3 }, 2, disabled, login);
+      expect(await ports.directory.member(m.userId)).toMatchObject({ status: 'disabled', sessionsRevokedAt: at(3), version: 3 });
+      expect(await ports.directory.localUser(m.username)).toEqual(login);
+      expect((await ports.directory.memberHistory(m.userId)).map((c) => c.action)).toEqual(['created', 'updated', 'disabled']);
+      expect((await ports.directory.members()).find((x) => x.userId === m.userId)).toMatchObject({ status: 'disabled', version: 3 });
+      // A row written before members were managed (no version) counts as version 1.
+      const legacy = member();
+      await ports.directory.putMember({ userId: legacy.userId, username: legacy.username, displayName: 'x', role: 'viewer', sector: null, regions: [TOWNSHIP] });
+      await ports.directory.updateMember({ ...legacy, role: 'viewer', sector: null, displayName: 'y', version: 2 }, 1, null);
+      expect((await ports.directory.member(legacy.userId))!.displayName).toBe('y');
+      expect(await ports.directory.memberHistory(legacy.userId)).toEqual([]);
+    });
+
+    it('the last active administrator cannot be demoted or disabled, even by two concurrent changes', async () => {
+      const admins = (await ports.directory.members()).filter((m) => m.role === 'admin' && m.status === 'active');
+      // Bring the office down to two active administrators of our own, then race the demotion of both.
+      const a = member({ role: 'admin', sector: null, regions: [] });
+      const b = member({ role: 'admin', sector: null, regions: [] });
+      await ports.directory.createMember(a, created(a));
+      await ports.directory.createMember(b, created(b));
+      for (const other of admins) await ports.directory.updateMember({ ...other, status: 'disabled', version: (other.version ?? 1) + 1 }, other.version ?? 1, null);
+      const demote = (m: Member) => ports.directory.updateMember({ ...m, role: 'viewer', regions: [TOWNSHIP], version: 2 }, 1, { at: at(4), by: 'admin', action: 'updated' });
+      const results = await Promise.allSettled([demote(a), demote(b)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(LastAdmin);
+      const left = (await ports.directory.members()).filter((m) => m.role === 'admin' && m.status === 'active');
+      expect(left).toHaveLength(1);
+      await expect(ports.directory.updateMember({ ...left[0]!, status: 'disabled', version: 3 }, left[0]!.version!, null)).rejects.toBeInstanceOf(LastAdmin);
+      // Restore the demo administrators (promotion is always allowed) for the rest of the suite.
+      for (const other of admins) {
+        const now = (await ports.directory.member(other.userId))!;
+        await ports.directory.updateMember({ ...now, status: 'active', version: now.version! + 1 }, now.version!, null);
+      }
+      expect((await ports.directory.members()).filter((m) => m.role === 'admin' && m.status === 'active').length).toBe(admins.length + 1);
     });
 
     it('job records: read back while live, gone once expired', async () => {

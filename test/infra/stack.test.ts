@@ -34,6 +34,17 @@ const DDB_WRITE = [...DDB_READ, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', '
 const S3_OBJECT: Record<string, string[]> = { read: ['s3:GetObject'], head: ['s3:GetObject'], write: ['s3:PutObject'] };
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/** What functions/adapters/identity/cognito.ts calls (and nothing more: no AdminDeleteUser). */
+const COGNITO = [
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminEnableUser',
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminResetUserPassword',
+  'cognito-idp:AdminSetUserPassword',
+  'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:ListUsers',
+];
 
 interface CliResult {
   code: number | null;
@@ -224,6 +235,7 @@ describe('AWS stack — API from the route table', () => {
       if (b.access !== 'write') add(`${files}.Arn`, ['s3:ListBucket']);
     }
     if (uses.jobs) add(`${id(stack.api.jobWorker.fn)}.Arn`, ['lambda:InvokeFunction']);
+    if (uses.identity) add(`${id(stack.identity.userPool)}.Arn`, COGNITO);
     return expected;
   }
 
@@ -243,7 +255,13 @@ describe('AWS stack — API from the route table', () => {
   }
 
   it("each function's IAM policy names only the tables, indexes, bucket prefixes and job function its route uses", () => {
-    expect(stack.api.routes.filter((r) => r.route.uses.jobs).map((r) => routeKey(r.route)).sort()).toEqual(['POST /api/exports', 'POST /api/imports', 'POST /api/imports/{id}/commit']);
+    expect(stack.api.routes.filter((r) => r.route.uses.jobs).map((r) => routeKey(r.route)).sort()).toEqual([
+      'POST /api/exports',
+      'POST /api/imports',
+      'POST /api/imports/{id}/commit',
+      'POST /api/members/import',
+      'POST /api/members/import/{id}/commit',
+    ]);
     for (const { route, fn } of stack.api.routes) {
       const actual = actualGrants(fn, routeKey(route));
       expect(Object.fromEntries([...actual].sort()), routeKey(route)).toEqual(Object.fromEntries([...expectedGrants(fn, route.uses)].sort()));
@@ -280,6 +298,50 @@ describe('AWS stack — API from the route table', () => {
     );
     const jobRoles = stack.api.routes.filter((r) => r.route.uses.jobs).map((r) => id(r.fn.role)).sort();
     expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref)).sort()).toEqual(jobRoles);
+  });
+
+  it('routes with uses.identity (and the job function) may call exactly the Cognito admin actions, on the census pool only', () => {
+    // Not vacuous: the member routes declare uses.identity.
+    expect(ROUTES.some((r) => r.uses.identity)).toBe(true);
+    const pool = `${id(stack.identity.userPool)}.Arn`;
+    const identityFns = [
+      ...stack.api.routes.filter((r) => r.route.uses.identity).map((r) => ({ label: routeKey(r.route), fn: r.fn })),
+      ...((JOB_WORKER.uses as RouteDef['uses']).identity ? [{ label: 'job function', fn: stack.api.jobWorker }] : []),
+    ];
+    expect(identityFns.length).toBeGreaterThan(0);
+    for (const { label, fn } of identityFns) {
+      const statements = ofType('AWS::IAM::Policy')
+        .filter(([, p]) => list(p.Properties.Roles).some((r: Json) => r.Ref === id(fn.role)))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[])
+        .filter((st) => list<string>(st.Action).some((a) => a.startsWith('cognito-idp:')));
+      expect(statements, label).toHaveLength(1);
+      expect([...list<string>(statements[0].Action)].sort(), label).toEqual(COGNITO);
+      expect(list(statements[0].Resource).map(flat), label).toEqual([pool]);
+      const env = resources[id(fn.fn)].Properties.Environment.Variables;
+      expect(env.USER_POOL_ID, label).toEqual({ Ref: id(stack.identity.userPool) });
+      expect(env.MEMBER_INVITES, label).toBe('slips');
+    }
+    // Member imports create identities: the job function holds the grant too.
+    expect(identityFns.map((f) => f.label)).toContain('job function');
+  });
+
+  it('routes without uses.identity (e.g. GET /api/regions) have no cognito-idp action and no USER_POOL_ID', () => {
+    const others = stack.api.routes.filter((r) => !r.route.uses.identity);
+    expect(others.map((r) => routeKey(r.route))).toContain('GET /api/regions');
+    for (const { route, fn } of others) {
+      const actions = ofType('AWS::IAM::Policy')
+        .filter(([, p]) => list(p.Properties.Roles).some((r: Json) => r.Ref === id(fn.role)))
+        .flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as Json[]).flatMap((st) => list<string>(st.Action)));
+      expect(actions.length, routeKey(route)).toBeGreaterThan(0);
+      expect(actions.filter((a) => a.startsWith('cognito-idp:')), routeKey(route)).toEqual([]);
+      const env = resources[id(fn.fn)].Properties.Environment?.Variables ?? {};
+      expect(env.USER_POOL_ID, routeKey(route)).toBeUndefined();
+      expect(env.MEMBER_INVITES, routeKey(route)).toBeUndefined();
+    }
+    // No role anywhere may delete users.
+    for (const [pid, p] of ofType('AWS::IAM::Policy')) {
+      for (const st of p.Properties.PolicyDocument.Statement as Json[]) expect(list<string>(st.Action), pid).not.toContain('cognito-idp:AdminDeleteUser');
+    }
   });
 
   it('sets TABLE_<ID> for exactly the tables a route uses, and BUCKET only where it uses the bucket', () => {
@@ -447,13 +509,22 @@ describe('AWS stack — web', () => {
 });
 
 describe('AWS stack — identity', () => {
-  it('user pool: admin-created users only, strong passwords, optional TOTP MFA, no custom attributes, retained', () => {
+  it('user pool: admin-created users only, 15-character passwords without composition rules, optional TOTP MFA, no custom attributes, retained', () => {
     const pool = resources[id(stack.identity.userPool)];
     expect(pool.DeletionPolicy).toBe('Retain');
     const p = pool.Properties;
     expect(p.AdminCreateUserConfig.AllowAdminCreateUserOnly).toBe(true);
-    expect(p.Policies.PasswordPolicy).toMatchObject({ RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true });
-    expect(p.Policies.PasswordPolicy.MinimumLength).toBeGreaterThanOrEqual(12);
+    // NIST SP 800-63B-4 / OWASP ASVS 5.0 §6.2: length, no composition (the 等保 2.0 option is tested below).
+    expect(p.Policies.PasswordPolicy).toEqual({
+      MinimumLength: 15,
+      RequireLowercase: false,
+      RequireUppercase: false,
+      RequireNumbers: false,
+      RequireSymbols: false,
+      TemporaryPasswordValidityDays: 3,
+    });
+    // The COG1 finding this raises is acknowledged on the pool, with the reason.
+    expect(acknowledgements(app).filter((a) => a.id === 'AwsSolutions-COG1').map((a) => a.path)).toEqual([stack.identity.userPool.node.path]);
     expect(p.MfaConfiguration).toBe('OPTIONAL');
     expect(p.EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA']);
     expect((p.Schema ?? []).filter((a: Json) => String(a.Name).startsWith('custom:') || a.AttributeDataType)).toEqual([]);
@@ -471,6 +542,40 @@ describe('AWS stack — identity', () => {
     expect(c.SupportedIdentityProviders).toEqual(['COGNITO']);
     template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { ManagedLoginVersion: 2 });
   });
+
+  it('SPA client tokens: access and id tokens 12 hours (a field day), refresh tokens 30 days (a field trip offline)', () => {
+    const c = resources[id(stack.identity.client)].Properties;
+    // CDK renders durations in minutes.
+    expect(c.TokenValidityUnits).toEqual({ AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' });
+    expect(c.AccessTokenValidity).toBe(12 * 60);
+    expect(c.IdTokenValidity).toBe(12 * 60);
+    expect(c.RefreshTokenValidity).toBe(30 * 24 * 60);
+    expect(c.EnableTokenRevocation).toBe(true);
+  });
+
+  it('-c passwordComplexity=on (等保 2.0): all four character classes required, and no COG1 acknowledgement; -c memberInvites=email reaches the functions', () => {
+    const built = buildApp({
+      outdir: join(tmpRoot, 'complexity.out'),
+      cfnValidation: false,
+      context: { 'aws:cdk:bundling-stacks': [], passwordComplexity: 'on', memberInvites: 'email' },
+    });
+    const res = Template.fromStack(built.stack).toJSON().Resources as Record<string, Json>;
+    const poolId = built.stack.getLogicalId(built.stack.identity.userPool.node.defaultChild as CfnElement);
+    expect(res[poolId].Properties.Policies.PasswordPolicy).toEqual({
+      MinimumLength: 15,
+      RequireLowercase: true,
+      RequireUppercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+      TemporaryPasswordValidityDays: 3,
+    });
+    expect(acknowledgements(built.app).filter((a) => a.id === 'AwsSolutions-COG1')).toEqual([]);
+    const member = built.stack.api.routes.find((r) => r.route.uses.identity)!;
+    const env = res[built.stack.getLogicalId(member.fn.fn.node.defaultChild as CfnElement)].Properties.Environment.Variables;
+    expect(env.MEMBER_INVITES).toBe('email');
+    expect(() => buildApp({ cfnValidation: false, context: { 'aws:cdk:bundling-stacks': [], passwordComplexity: 'yes' } })).toThrow(/passwordComplexity/);
+    expect(() => buildApp({ cfnValidation: false, context: { 'aws:cdk:bundling-stacks': [], memberInvites: 'sms' } })).toThrow(/memberInvites/);
+  }, 60_000);
 });
 
 describe('AWS stack — monitoring', () => {

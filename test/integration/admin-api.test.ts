@@ -50,12 +50,15 @@ describe('GET /api/members', () => {
     expect(r.body.find((m: { username: string }) => m.username === 'viewer')).toMatchObject({ role: 'viewer', sector: null, regions: [COUNTY] });
   });
 
-  it('gives a reviewer the names of their own sector and the administrators only, without regions', async () => {
+  it('gives a reviewer the members of their own sector within their regions, and the administrators by name only', async () => {
     const reviewer = await login(stack.url, 'reviewer-housing');
     const r = await reviewer.get('/api/members');
     expect(r.status).toBe(200);
     expect(r.body.map((m: { username: string }) => m.username).sort()).toEqual(['admin', 'reviewer-housing', 'staff-housing']);
-    for (const m of r.body) expect(m).not.toHaveProperty('regions');
+    for (const m of r.body) {
+      if (m.role === 'admin') expect(m).not.toHaveProperty('regions');
+      else expect(m.regions.length).toBeGreaterThan(0);
+    }
   });
 
   it('refuses staff and viewers (403) and anonymous callers (401)', async () => {

@@ -350,7 +350,7 @@ async function formTarget(formId: string, region: string, sector: SectorId): Pro
 /** A path of the route with its parameters filled with plausible values (a form of the caller's own sector, if any). */
 function concrete(path: string, a?: Account) {
   const formId = a?.sector ? FORMS[a.sector].def.id : 'emergency.shelter';
-  return path.replace('{id}', newId()).replace('{attachmentId}', newId()).replace('{formId}', formId).replace('{version}', '1');
+  return path.replace('{id}', newId()).replace('{attachmentId}', newId()).replace('{formId}', formId).replace('{version}', '1').replace('{userId}', newId());
 }
 
 /**
@@ -591,15 +591,92 @@ const MATRIX: Record<string, RouteCheck> = {
         if (a.role === 'admin') {
           t.row(a.username, 'members: everyone', JSON.stringify(ACCOUNTS.map((x) => x.username).sort()), JSON.stringify(names));
         } else {
-          // A reviewer sees the names of their sector's members and the administrators, never anyone's regions.
+          // A reviewer sees their sector's members within their regions (the demo reviewers have the district) and the
+          // administrators by name only.
           const expected = ACCOUNTS.filter((x) => x.role === 'admin' || x.sector === a.sector).map((x) => x.username).sort();
           t.row(a.username, 'members: own sector and admins', JSON.stringify(expected), JSON.stringify(names));
-          t.row(a.username, 'members: no regions', false, r.body.some((m: object) => 'regions' in m));
+          t.row(a.username, 'members: admins without regions', false, r.body.some((m: { role: string }) => m.role === 'admin' && 'regions' in m));
         }
       }
       t.check();
     },
   },
+  'POST /api/me/password': {
+    roles: ALL,
+    async run() {
+      // Everyone may change their own password (and only their own: the route takes no user); a wrong current password
+      // is a 422 on currentPassword and changes nothing — the demo password still signs in.
+      const t = new Table();
+      for (const a of ACCOUNTS) {
+        const r = await a.client.post('/api/me/password', { currentPassword: 'not-the-password-at-all', newPassword: 'a long enough new pass phrase' });
+        t.row(a.username, 'wrong current', '422 currentPassword', `${r.status} ${r.body?.errors?.[0]?.path}`);
+        t.row(a.username, 'still signs in', 200, (await new Client(stack.url).post('/api/auth/login', { username: a.username, password: 'Census-2021!' })).status);
+      }
+      t.check();
+    },
+  },
+  'POST /api/members': {
+    roles: ADMIN,
+    async run() {
+      // Nobody but an administrator creates members — a reviewer of the same sector and region, or staff making an
+      // administrator, get 403 and nothing is created.
+      const t = new Table();
+      for (const a of ACCOUNTS) {
+        const username = `authz-${a.username}-${newId().slice(0, 6)}`;
+        const body = a.role === 'staff' || a.role === 'reviewer'
+          ? { username, displayName: 'x', role: 'staff', sector: a.sector, regions: [VILLAGE.T1] }
+          : { username, displayName: 'x', role: 'admin', regions: [] };
+        const r = await a.client.post('/api/members', body);
+        t.row(a.username, 'create', a.role === 'admin' ? 201 : 403, r.status);
+        const listed = (await admin.get('/api/members')).body.some((m: { username: string }) => m.username === username);
+        t.row(a.username, 'created', a.role === 'admin', listed);
+        if (r.status === 201) {
+          const id = r.body.member.userId;
+          const off = await admin.put(`/api/members/${id}`, { status: 'disabled' }, ifMatch(r.body.member.version));
+          t.row(a.username, 'tidy up', 200, off.status);
+        }
+      }
+      t.check();
+    },
+  },
+  'PUT /api/members/{userId}': {
+    roles: ADMIN,
+    async run() {
+      // Staff raising their own role, a reviewer changing a member of their own sector and region, a viewer: all 403,
+      // and nobody's membership changes. The administrator gets through (412 for a stale version).
+      const t = new Table();
+      const staffOfForestry = acct('staff-forestry');
+      for (const a of ACCOUNTS) {
+        const self = await a.client.put(`/api/members/${a.userId}`, { role: 'admin' }, ifMatch(1000));
+        t.row(a.username, 'raise own role', a.role === 'admin' ? 412 : 403, self.status);
+        const other = await a.client.put(`/api/members/${staffOfForestry.userId}`, { regions: [COUNTY] }, ifMatch(1000));
+        t.row(a.username, 'change staff-forestry', a.role === 'admin' ? 412 : 403, other.status);
+      }
+      for (const a of ACCOUNTS) t.row(a.username, 'role unchanged', a.role, (await a.client.get('/api/me')).body.role);
+      t.row('staff-forestry', 'regions unchanged', JSON.stringify([T1]), JSON.stringify((await staffOfForestry.client.get('/api/me')).body.regions));
+      t.check();
+    },
+  },
+  'GET /api/members/{userId}': {
+    roles: ADMIN,
+    async run() {
+      const t = new Table();
+      for (const a of ACCOUNTS) {
+        const own = await a.client.get(`/api/members/${a.userId}`);
+        t.row(a.username, 'own member page', a.role === 'admin' ? 200 : 403, own.status);
+        const other = await a.client.get(`/api/members/${acct('staff-housing').userId}`);
+        t.row(a.username, 'another member', a.role === 'admin' ? 200 : 403, other.status);
+      }
+      t.check();
+    },
+  },
+  'GET /api/members/drift': gate('GET', '/api/members/drift', ADMIN),
+  'POST /api/members/import': gate('POST', '/api/members/import', ADMIN),
+  'GET /api/members/import/{id}': gate('GET', '/api/members/import/{id}', ADMIN),
+  'POST /api/members/import/{id}/commit': gate('POST', '/api/members/import/{id}/commit', ADMIN),
+  'GET /api/members/import/{id}/slips': gate('GET', '/api/members/import/{id}/slips', ADMIN),
+  'POST /api/members/{userId}/reset-password': gate('POST', '/api/members/{userId}/reset-password', ADMIN),
+  'POST /api/members/{userId}/handover': gate('POST', '/api/members/{userId}/handover', ADMIN, { body: { to: 'nobody' } }),
   // Gate-level entries (one line each) for the data routes: exports, imports, targets import/attest/history, briefing, deadline.
   'POST /api/exports': gate('POST', '/api/exports', WORKERS),
   'GET /api/exports/{id}': gate('GET', '/api/exports/{id}', WORKERS),

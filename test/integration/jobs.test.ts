@@ -122,7 +122,7 @@ describe('jobs through the local stack on the AWS set (the job function behind t
   it('refuses a malformed task before touching anything', async () => {
     for (const [task, message] of [
       [{ job: 'export', id: 'x' }, 'userId is the member the job runs as'],
-      [{ job: 'drop-tables', id: 'x', userId: adminId }, 'job is one of export, validate-import, commit-import'],
+      [{ job: 'drop-tables', id: 'x', userId: adminId }, 'job is one of export, validate-import, commit-import, validate-member-import, commit-member-import'],
       [{ job: 'export', id: 'x', userId: adminId, region: '1' }, 'Unknown key region in a job task'],
       [[1, 2], 'A job task is an object { job, id, userId }'],
     ] as const) {

@@ -243,7 +243,7 @@ describe('backup while the server runs under load, then restore', () => {
 
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/snapshot started \S+: [\d,]+ records \(schema v1\)/);
+    expect(result.out).toMatch(new RegExp(`snapshot started \\S+: [\\d,]+ records \\(schema v${SCHEMA_VERSION}\\)`));
     expect(result.out).toMatch(/files: ([\d,]+)\/\1 copied/);
     expect(result.out).toMatch(/Backup complete: /);
     expect(ackedAtSnapshotLine).toBeGreaterThanOrEqual(beforeBackup.size);

@@ -29,7 +29,7 @@ describe('route table', () => {
     }
     // A GET that writes says why; today only the progress read (its daily snapshot), and only into the directory table.
     const writingGets = ROUTES.filter((r) => r.method === 'GET' && r.readSideEffect);
-    expect(writingGets.map((r) => r.path)).toEqual(['/api/progress']);
+    expect(writingGets.map((r) => r.path)).toEqual(['/api/progress', '/api/members/import/{id}/slips']);
     for (const r of writingGets) expect(r.uses.tables.filter((t) => t.access === 'write').map((t) => t.id)).toEqual(['directory']);
   });
 });

@@ -3,19 +3,24 @@
  * Published form versions are immutable, so they are cached in memory for the life of the process.
  */
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { FormDefinition } from '#domain/forms';
 import type { Region } from '#domain/regions';
-import { WriteConflict, type DirectoryStore, type FormSummary, type JobRecord, type Member } from '#app/ports';
+import { isActiveAdmin, LastAdmin, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
+import { storedMember } from '../member-record';
 import { DIRECTORY, tableName } from './tables';
 
 const pad = (v: number) => String(v).padStart(4, '0');
 const CURRENT_TTL_MS = 30_000;
 
-export interface LocalUser {
-  username: string;
-  sub: string;
-  /** scrypt$N$r$p$salt$hash */
-  passwordHash: string;
+const ADMIN_COUNT = { pk: 'ADMINS', sk: 'COUNT' } as const;
+
+/** Which items of a cancelled transaction failed their condition (by index), or undefined for another failure. */
+function failedConditions(e: unknown): number[] | undefined {
+  if ((e as Error)?.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+  return failed.length ? failed : undefined;
 }
 
 export class DynamoDirectoryStore implements DirectoryStore {
@@ -121,10 +126,19 @@ export class DynamoDirectoryStore implements DirectoryStore {
     this.regionCache = undefined;
   }
 
-  /** member(sub): the principal of an identity subject. */
+  /**
+   * Members: `MEMBER#<id>` / PROFILE (read by every request, consistently), a copy under `MEMBERS` / <id> for the list,
+   * the username claim `USERNAME#<name>` / MEMBER, audit entries `MEMBER#<id>` / `HISTORY#<at>#<rand>`, and the count
+   * of active administrators (`ADMINS` / COUNT) that guards the last one.
+   */
   async member(sub: string): Promise<Member | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `MEMBER#${sub}`, sk: 'PROFILE' } }));
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `MEMBER#${sub}`, sk: 'PROFILE' }, ConsistentRead: true }));
     return r.Item ? toMember(r.Item) : undefined;
+  }
+
+  async memberByUsername(username: string): Promise<Member | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `USERNAME#${username}`, sk: 'MEMBER' }, ConsistentRead: true }));
+    return r.Item ? this.member(String(r.Item.userId)) : undefined;
   }
 
   async members(): Promise<Member[]> {
@@ -133,25 +147,144 @@ export class DynamoDirectoryStore implements DirectoryStore {
   }
 
   async putMember(m: Member): Promise<void> {
-    const item = { userId: m.userId, username: m.username, displayName: m.displayName, role: m.role, sector: m.sector, regions: m.regions };
+    const item = storedMember(m);
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: this.table, Item: { pk: `MEMBER#${m.userId}`, sk: 'PROFILE', ...item } } },
           { Put: { TableName: this.table, Item: { pk: 'MEMBERS', sk: m.userId, ...item } } },
+          { Put: { TableName: this.table, Item: { pk: `USERNAME#${m.username}`, sk: 'MEMBER', userId: m.userId } } },
         ],
       }),
     );
+    // Seeding and create-admin only: recount the active administrators.
+    const admins = (await this.members()).filter(isActiveAdmin).length;
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...ADMIN_COUNT, count: admins } }));
   }
 
-  /** Local mode: the login record of a username. */
-  async localUser(username: string): Promise<LocalUser | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `USER#${username}`, sk: 'LOCAL' } }));
-    return r.Item ? { username, sub: String(r.Item.sub), passwordHash: String(r.Item.passwordHash) } : undefined;
+  async createMember(m: Member, change: MemberChange, login?: LocalLogin): Promise<void> {
+    const item = storedMember({ ...m, version: 1 });
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      { Put: { TableName: this.table, Item: { pk: `USERNAME#${item.username}`, sk: 'MEMBER', userId: item.userId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.table, Item: { pk: `MEMBER#${item.userId}`, sk: 'PROFILE', ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.table, Item: { pk: 'MEMBERS', sk: item.userId, ...item } } },
+      { Put: { TableName: this.table, Item: this.historyItem(item.userId, change) } },
+    ];
+    if (login) items.push({ Put: { TableName: this.table, Item: loginItem(login) } });
+    if (isActiveAdmin(item)) items.push(this.adminDelta(+1));
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (e) {
+      const failed = failedConditions(e);
+      if (failed?.includes(0)) throw new UsernameTaken(item.username);
+      if (failed) throw new WriteConflict();
+      throw e;
+    }
   }
 
-  async putLocalUser(u: LocalUser): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `USER#${u.username}`, sk: 'LOCAL', sub: u.sub, passwordHash: u.passwordHash } }));
+  async updateMember(next: Member, expectVersion: number, change: MemberChange | null, login?: LocalLogin): Promise<void> {
+    const item = storedMember(next);
+    const before = await this.member(item.userId);
+    if (!before || before.version !== expectVersion || before.username !== item.username) throw new WriteConflict();
+    const delta = Number(isActiveAdmin(item)) - Number(isActiveAdmin(before));
+    if (delta < 0) await this.ensureAdminCount();
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Put: {
+          TableName: this.table,
+          Item: { pk: `MEMBER#${item.userId}`, sk: 'PROFILE', ...item },
+          // Rows written before members were managed have no version: they are version 1.
+          ConditionExpression: 'attribute_exists(pk) AND (version = :v OR (attribute_not_exists(version) AND :v = :one))',
+          ExpressionAttributeValues: { ':v': expectVersion, ':one': 1 },
+        },
+      },
+      { Put: { TableName: this.table, Item: { pk: 'MEMBERS', sk: item.userId, ...item } } },
+    ];
+    if (change) items.push({ Put: { TableName: this.table, Item: this.historyItem(item.userId, change) } });
+    if (login) items.push({ Put: { TableName: this.table, Item: loginItem(login) } });
+    const guard = items.length;
+    if (delta) items.push(this.adminDelta(delta));
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (e) {
+      const failed = failedConditions(e);
+      if (failed?.includes(0)) throw new WriteConflict();
+      if (failed?.includes(guard)) throw new LastAdmin();
+      if (failed) throw new WriteConflict();
+      throw e;
+    }
+  }
+
+  async memberHistory(userId: string): Promise<MemberChange[]> {
+    const out: MemberChange[] = [];
+    let key: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+          ExpressionAttributeValues: { ':pk': `MEMBER#${userId}`, ':h': 'HISTORY#' },
+          ExclusiveStartKey: key,
+          ConsistentRead: true,
+        }),
+      );
+      for (const i of r.Items ?? []) out.push(i.change as MemberChange);
+      key = r.LastEvaluatedKey;
+    } while (key);
+    return out;
+  }
+
+  private historyItem(userId: string, change: MemberChange): Record<string, unknown> {
+    // ISO timestamps sort in time order; the random tail keeps two changes in one millisecond apart.
+    return { pk: `MEMBER#${userId}`, sk: `HISTORY#${change.at}#${randomUUID().slice(0, 8)}`, change };
+  }
+
+  /** +1 / −1 on the active-administrator count; a decrement needs another active administrator to remain. */
+  private adminDelta(delta: number) {
+    return delta > 0
+      ? { Update: { TableName: this.table, Key: ADMIN_COUNT, UpdateExpression: 'ADD #c :d', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':d': delta } } }
+      : {
+          Update: {
+            TableName: this.table,
+            Key: ADMIN_COUNT,
+            UpdateExpression: 'ADD #c :d',
+            ConditionExpression: '#c > :one',
+            ExpressionAttributeNames: { '#c': 'count' },
+            ExpressionAttributeValues: { ':d': delta, ':one': 1 },
+          },
+        };
+  }
+
+  /** A table written before the count existed gets it from a recount (once; a concurrent first count wins). */
+  private async ensureAdminCount(): Promise<void> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: ADMIN_COUNT, ConsistentRead: true }));
+    if (r.Item) return;
+    const admins = (await this.members()).filter(isActiveAdmin).length;
+    await this.db
+      .send(new PutCommand({ TableName: this.table, Item: { ...ADMIN_COUNT, count: admins }, ConditionExpression: 'attribute_not_exists(pk)' }))
+      .catch((e) => {
+        if ((e as Error)?.name !== 'ConditionalCheckFailedException') throw e;
+      });
+  }
+
+  /** Local identity: the login record of a username. */
+  async localUser(username: string): Promise<LocalLogin | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `USER#${username}`, sk: 'LOCAL' }, ConsistentRead: true }));
+    return r.Item ? toLogin(r.Item) : undefined;
+  }
+
+  async putLocalUser(u: LocalLogin): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: loginItem(u) }));
+  }
+
+  async localUsers(): Promise<LocalLogin[]> {
+    // Local mode only (a small table): members are listed, then their login records read.
+    const out: LocalLogin[] = [];
+    for (const m of await this.members()) {
+      const login = await this.localUser(m.username);
+      if (login) out.push(login);
+    }
+    return out;
   }
 
   /** putJob: `EXPORT#<id>` / `IMPORT#<id>` / `UPLOAD#<id>`, sk JOB; the record as one map, TTL on `expiresAt`. */
@@ -180,13 +313,22 @@ export class DynamoDirectoryStore implements DirectoryStore {
 }
 
 function toMember(i: Record<string, unknown>): Member {
+  const { pk: _pk, sk: _sk, ...rest } = i;
+  return storedMember({ ...(rest as unknown as Member), displayName: String(i.displayName ?? i.username) });
+}
+
+function loginItem(u: LocalLogin): Record<string, unknown> {
+  return { pk: `USER#${u.username}`, sk: 'LOCAL', ...u };
+}
+
+function toLogin(i: Record<string, unknown>): LocalLogin {
   return {
-    userId: String(i.userId),
-    username: String(i.username),
-    displayName: String(i.displayName ?? i.username),
-    role: i.role as Member['role'],
-    sector: (i.sector as Member['sector']) ?? null,
-    regions: (i.regions as string[]) ?? [],
+    username: String(i.username ?? String(i.pk).slice('USER#'.length)),
+    sub: String(i.sub),
+    passwordHash: String(i.passwordHash),
+    ...(i.mustChangePassword ? { mustChangePassword: true } : {}),
+    ...(typeof i.temporaryUntil === 'string' ? { temporaryUntil: i.temporaryUntil } : {}),
+    ...(typeof i.passwordChangedAt === 'string' ? { passwordChangedAt: i.passwordChangedAt } : {}),
   };
 }
 

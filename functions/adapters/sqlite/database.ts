@@ -146,6 +146,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX job_queue_open ON job_queue (state, created_at) WHERE state IN ('queued', 'running');
     `,
   },
+  {
+    version: 2,
+    name: 'managed members: unique usernames, membership audit, temporary passwords',
+    sql: `
+      CREATE UNIQUE INDEX members_username ON members (username);
+      -- Every membership change (who, what, before → after), oldest first by seq.
+      CREATE TABLE member_history (
+        seq INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        change TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX member_history_user ON member_history (user_id, seq);
+      ALTER TABLE local_users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE local_users ADD COLUMN temporary_until TEXT;
+      ALTER TABLE local_users ADD COLUMN password_changed_at TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,16 +5,23 @@
  */
 import type { FormDefinition } from '#domain/forms';
 import type { Region } from '#domain/regions';
-import { WriteConflict, type DirectoryStore, type FormSummary, type JobRecord, type Member } from '#app/ports';
+import { isActiveAdmin, LastAdmin, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
 import { inTransaction, type Db } from './database';
+import { storedMember } from '../member-record';
 
 const CURRENT_TTL_MS = 30_000;
 
-export interface LocalUser {
-  username: string;
-  sub: string;
-  /** scrypt$N$r$p$salt$hash */
-  passwordHash: string;
+type LoginRow = { username: string; sub: string; password_hash: string; must_change: number; temporary_until: string | null; password_changed_at: string | null };
+
+function toLogin(r: LoginRow): LocalLogin {
+  return {
+    username: r.username,
+    sub: r.sub,
+    passwordHash: r.password_hash,
+    ...(r.must_change ? { mustChangePassword: true } : {}),
+    ...(r.temporary_until ? { temporaryUntil: r.temporary_until } : {}),
+    ...(r.password_changed_at ? { passwordChangedAt: r.password_changed_at } : {}),
+  };
 }
 
 export class SqliteDirectoryStore implements DirectoryStore {
@@ -34,9 +41,20 @@ export class SqliteDirectoryStore implements DirectoryStore {
       putRegion: db.prepare('INSERT OR REPLACE INTO regions (code, region) VALUES (?, ?)'),
       member: db.prepare<[string], { member: string }>('SELECT member FROM members WHERE user_id = ?'),
       members: db.prepare<[], { member: string }>('SELECT member FROM members'),
+      memberByUsername: db.prepare<[string], { member: string }>('SELECT member FROM members WHERE username = ?'),
       putMember: db.prepare('INSERT OR REPLACE INTO members (user_id, username, member) VALUES (?, ?, ?)'),
-      localUser: db.prepare<[string], { sub: string; password_hash: string }>('SELECT sub, password_hash FROM local_users WHERE username = ?'),
-      putLocalUser: db.prepare('INSERT OR REPLACE INTO local_users (username, sub, password_hash) VALUES (?, ?, ?)'),
+      insertMember: db.prepare('INSERT INTO members (user_id, username, member) VALUES (?, ?, ?)'),
+      updateMember: db.prepare("UPDATE members SET member = ? WHERE user_id = ? AND coalesce(json_extract(member, '$.version'), 1) = ?"),
+      otherActiveAdmins: db.prepare<[string], { n: number }>(
+        "SELECT count(*) AS n FROM members WHERE user_id <> ? AND json_extract(member, '$.role') = 'admin' AND coalesce(json_extract(member, '$.status'), 'active') = 'active'",
+      ),
+      addHistory: db.prepare('INSERT INTO member_history (user_id, change) VALUES (?, ?)'),
+      history: db.prepare<[string], { change: string }>('SELECT change FROM member_history WHERE user_id = ? ORDER BY seq'),
+      localUser: db.prepare<[string], LoginRow>('SELECT * FROM local_users WHERE username = ?'),
+      localUsers: db.prepare<[], LoginRow>('SELECT * FROM local_users ORDER BY username'),
+      putLocalUser: db.prepare(
+        'INSERT OR REPLACE INTO local_users (username, sub, password_hash, must_change, temporary_until, password_changed_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       putJob: db.prepare('INSERT OR REPLACE INTO job_records (kind, id, record, expires_at) VALUES (?, ?, ?, ?)'),
       getJob: db.prepare<[string, string], { record: string; expires_at: number }>('SELECT record, expires_at FROM job_records WHERE kind = ? AND id = ?'),
       expireJobs: db.prepare('DELETE FROM job_records WHERE expires_at < ?'),
@@ -101,32 +119,75 @@ export class SqliteDirectoryStore implements DirectoryStore {
     this.regionCache = undefined;
   }
 
-  /** member(sub): the principal of an identity subject. */
+  /** member(sub): the membership of an identity subject. */
   async member(sub: string): Promise<Member | undefined> {
     const row = this.stmts.member.get(sub);
-    return row ? (JSON.parse(row.member) as Member) : undefined;
+    return row ? storedMember(JSON.parse(row.member) as Member) : undefined;
+  }
+
+  async memberByUsername(username: string): Promise<Member | undefined> {
+    const row = this.stmts.memberByUsername.get(username);
+    return row ? storedMember(JSON.parse(row.member) as Member) : undefined;
   }
 
   async members(): Promise<Member[]> {
     return this.stmts.members
       .all()
-      .map((r) => JSON.parse(r.member) as Member)
+      .map((r) => storedMember(JSON.parse(r.member) as Member))
       .sort((a, b) => a.username.localeCompare(b.username));
   }
 
   async putMember(m: Member): Promise<void> {
-    const member: Member = { userId: m.userId, username: m.username, displayName: m.displayName, role: m.role, sector: m.sector ?? null, regions: m.regions };
+    const member = storedMember(m);
     this.stmts.putMember.run(m.userId, m.username, JSON.stringify(member));
   }
 
-  /** Local mode: the login record of a username. */
-  async localUser(username: string): Promise<LocalUser | undefined> {
-    const row = this.stmts.localUser.get(username);
-    return row ? { username, sub: row.sub, passwordHash: row.password_hash } : undefined;
+  async createMember(m: Member, change: MemberChange, login?: LocalLogin): Promise<void> {
+    const member = storedMember({ ...m, version: 1 });
+    inTransaction(this.db, () => {
+      const holder = this.stmts.memberByUsername.get(member.username);
+      if (holder) throw new UsernameTaken(member.username);
+      if (this.stmts.member.get(member.userId)) throw new WriteConflict();
+      this.stmts.insertMember.run(member.userId, member.username, JSON.stringify(member));
+      this.stmts.addHistory.run(member.userId, JSON.stringify(change));
+      if (login) this.writeLogin(login);
+    });
   }
 
-  async putLocalUser(u: LocalUser): Promise<void> {
-    this.stmts.putLocalUser.run(u.username, u.sub, u.passwordHash);
+  async updateMember(next: Member, expectVersion: number, change: MemberChange | null, login?: LocalLogin): Promise<void> {
+    const member = storedMember(next);
+    inTransaction(this.db, () => {
+      const row = this.stmts.member.get(member.userId);
+      if (!row) throw new WriteConflict();
+      const before = storedMember(JSON.parse(row.member) as Member);
+      if (before.version !== expectVersion || before.username !== member.username) throw new WriteConflict();
+      if (isActiveAdmin(before) && !isActiveAdmin(member) && this.stmts.otherActiveAdmins.get(member.userId)!.n === 0) throw new LastAdmin();
+      if (this.stmts.updateMember.run(JSON.stringify(member), member.userId, expectVersion).changes !== 1) throw new WriteConflict();
+      if (change) this.stmts.addHistory.run(member.userId, JSON.stringify(change));
+      if (login) this.writeLogin(login);
+    });
+  }
+
+  async memberHistory(userId: string): Promise<MemberChange[]> {
+    return this.stmts.history.all(userId).map((r) => JSON.parse(r.change) as MemberChange);
+  }
+
+  /** Local identity: the login record of a username. */
+  async localUser(username: string): Promise<LocalLogin | undefined> {
+    const row = this.stmts.localUser.get(username);
+    return row ? toLogin(row) : undefined;
+  }
+
+  async putLocalUser(u: LocalLogin): Promise<void> {
+    this.writeLogin(u);
+  }
+
+  async localUsers(): Promise<LocalLogin[]> {
+    return this.stmts.localUsers.all().map(toLogin);
+  }
+
+  private writeLogin(u: LocalLogin): void {
+    this.stmts.putLocalUser.run(u.username, u.sub, u.passwordHash, u.mustChangePassword ? 1 : 0, u.temporaryUntil ?? null, u.passwordChangedAt ?? null);
   }
 
   /** putJob: the record under (kind, id), expiring at `expiresAt` (epoch seconds); expired records are swept as jobs are written. */

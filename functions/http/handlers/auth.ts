@@ -1,5 +1,6 @@
 import { describeMe } from '#app/read-reference';
 import { logIn } from '#app/log-in';
+import { changeOwnPassword } from '#app/manage-members';
 import { localKeys, type LocalKeys } from '#adapters/identity/local';
 import { DomainError } from '#domain/errors';
 import { endpoint } from '../wrap';
@@ -17,3 +18,8 @@ export function localSigningKeys(): Promise<LocalKeys> {
 export const login = endpoint('auth', 'login', async ({ ports, body }) => ({ status: 200, body: await logIn(ports, await localSigningKeys(), body) }));
 
 export const me = endpoint('auth', 'me', async ({ principal }) => ({ status: 200, body: describeMe(principal) }));
+
+export const changePassword = endpoint('auth', 'changePassword', async ({ ports, principal, body }) => {
+  await changeOwnPassword(ports, principal, body);
+  return { status: 204 };
+});

@@ -2,9 +2,10 @@
 import * as auth from './auth';
 import * as data from './data';
 import * as health from './health';
+import * as members from './members';
 import * as progress from './progress';
 import * as reference from './reference';
 import * as submissions from './submissions';
 import type { Handler } from '../types';
 
-export const HANDLERS: Record<string, Record<string, Handler>> = { auth, data, health, progress, reference, submissions } as never;
+export const HANDLERS: Record<string, Record<string, Handler>> = { auth, data, health, members, progress, reference, submissions } as never;

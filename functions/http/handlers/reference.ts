@@ -1,5 +1,4 @@
 import { getForm as readForm, listForms as readForms, listRegions as readRegions } from '#app/read-reference';
-import { listMembers as readMembers } from '#app/list-members';
 import { endpoint } from '../wrap';
 
 export const listRegions = endpoint('reference', 'listRegions', async ({ ports }) => ({ status: 200, body: await readRegions(ports) }));
@@ -12,5 +11,3 @@ export const getFormVersion = endpoint('reference', 'getFormVersion', async ({ p
   status: 200,
   body: await readForm(ports, params.formId!, params.version!),
 }));
-
-export const listMembers = endpoint('reference', 'listMembers', async ({ ports, principal }) => ({ status: 200, body: await readMembers(ports, principal) }));

@@ -4,7 +4,7 @@ export type Status = 'draft' | 'submitted' | 'approved' | 'returned' | 'voided';
 export interface HistoryEntry {
   at: string;
   by: string;
-  action: 'created' | 'updated' | 'submitted' | 'returned' | 'approved' | 'reopened' | 'voided';
+  action: 'created' | 'updated' | 'submitted' | 'returned' | 'approved' | 'reopened' | 'voided' | 'handed-over';
   from: Status | null;
   to: Status;
   note?: string;
