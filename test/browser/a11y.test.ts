@@ -1,4 +1,4 @@
-/** axe-core on the pages of the review, dashboard and admin areas (and login): no serious or critical violations. */
+/** axe-core on the pages of the review, dashboard, admin and members areas (and login, my account): no serious or critical violations. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { axeViolations, launchBrowser, signIn, startWebStack } from './support';
@@ -58,7 +58,7 @@ describe('accessibility (axe: no serious or critical violations)', () => {
     await ctx.close();
   });
 
-  it('admin: targets with a paste preview, and members', async () => {
+  it('admin: targets with a paste preview', async () => {
     const ctx = await browser.newContext();
     const page = await signIn(ctx, stack.url, 'admin');
     await page.goto(`${stack.url}/admin?form=${FORM}`);
@@ -66,8 +66,31 @@ describe('accessibility (axe: no serious or critical violations)', () => {
     await page.getByLabel('粘贴内容（区划代码或名称，任务数）').fill('420999001002\t15\n没有这个村\t3');
     await page.getByRole('button', { name: '预览' }).click();
     await page.getByText('1 行有错误，这些行不会保存：').waitFor();
-    await page.getByRole('row').filter({ hasText: 'staff-housing' }).waitFor();
     expect(await axeViolations(page), 'admin').toEqual([]);
+    await ctx.close();
+  });
+
+  it('members: the list, the add form with its errors, a member page; my account', async () => {
+    const ctx = await browser.newContext();
+    const page = await signIn(ctx, stack.url, 'admin');
+    await page.goto(`${stack.url}/members`);
+    await page.locator('tr[data-user="staff-housing"]').waitFor();
+    expect(await axeViolations(page), 'members').toEqual([]);
+
+    await page.goto(`${stack.url}/members/new`);
+    await page.getByLabel('角色', { exact: true }).selectOption('staff');
+    await page.getByRole('button', { name: '添加成员' }).click();
+    await page.getByRole('group', { name: /请修改以下 \d+ 处问题/ }).waitFor();
+    expect(await axeViolations(page), 'add member').toEqual([]);
+
+    await page.goto(`${stack.url}/members`);
+    await page.locator('tr[data-user="staff-housing"]').getByRole('link').click();
+    await page.getByRole('heading', { name: '变更记录' }).waitFor();
+    expect(await axeViolations(page), 'member page').toEqual([]);
+
+    await page.goto(`${stack.url}/account`);
+    await page.getByLabel('当前密码').waitFor();
+    expect(await axeViolations(page), 'my account').toEqual([]);
     await ctx.close();
   });
 });

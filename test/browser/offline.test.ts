@@ -247,6 +247,36 @@ describe('offline field work', () => {
     await context.close();
   }, 150_000);
 
+  it('a field day: the session ends while records wait offline (sessions revoked on the server); the outbox is kept and each record sent once after signing in again', async () => {
+    const before = new Set((await mine(await login(stack.url, 'staff-housing'))).map((s) => s.id));
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    const page = await readyOffline(context);
+    await context.setOffline(true);
+    const ids = await fillOffline(page, 3, 0);
+    await expect.poll(() => unsent(page)).toBe(3);
+
+    // Meanwhile the office ends every session of the member (a disable and re-enable does; so does a password reset).
+    const admin = await login(stack.url, 'admin');
+    const staffId = (await admin.get('/api/members')).body.find((m: { username: string }) => m.username === 'staff-housing').userId;
+    const m = await admin.get(`/api/members/${staffId}`);
+    const off = await admin.put(`/api/members/${staffId}`, { status: 'disabled' }, ifMatch(m.body.version));
+    expect(off.status).toBe(200);
+    expect((await admin.put(`/api/members/${staffId}`, { status: 'active' }, ifMatch(off.body.version))).status).toBe(200);
+
+    // Back online in the evening: the old token is refused, nothing is sent and nothing is lost.
+    await context.setOffline(false);
+    await page.waitForURL((u) => u.pathname.startsWith('/login'), { timeout: 30_000 });
+    const fresh = await login(stack.url, 'staff-housing');
+    expect((await mine(fresh)).filter((s) => !before.has(s.id))).toEqual([]);
+    const again = await signIn(context, stack.url, 'staff-housing');
+    // The status reads 0 until the outbox is loaded: wait for the server to hold the records, then for an empty outbox.
+    await expect.poll(async () => (await mine(fresh)).filter((s) => !before.has(s.id)).length, { timeout: 60_000 }).toBe(3);
+    await expect.poll(() => unsent(again), { timeout: 30_000 }).toBe(0);
+    await expectExactlyOnServer(fresh, ids, before);
+    await expectNoDrift();
+    await context.close();
+  }, 120_000);
+
   it('a network that drops at random moments during sync: still exactly 20, no duplicates, counters exact', async () => {
     const staff = await login(stack.url, 'staff-housing');
     const before = new Set((await mine(staff)).map((s) => s.id));

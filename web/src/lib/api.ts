@@ -36,7 +36,9 @@ export interface ApiResponse<T> {
 async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
   const { apiBase } = await config();
   const h: Record<string, string> = { accept: 'application/json', ...headers };
-  const token = session.token;
+  // An explicit authorization header wins (choosing a new password with a token that is not the stored session's).
+  const explicit = h.authorization !== undefined;
+  const token = explicit ? null : session.token;
   if (token) h.authorization = `Bearer ${token}`;
   if (body !== undefined) h['content-type'] = 'application/json';
   let res: Response;
@@ -54,7 +56,9 @@ async function request<T>(method: string, path: string, body?: unknown, headers:
   }
   if (!res.ok) {
     const p = (parsed ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
-    if (res.status === 401 && !path.startsWith('/api/auth/')) {
+    // Only a refusal of the stored session ends it: not one of an explicit token (the caller handles that), nor one of
+    // a token replaced meanwhile (a request still under way across a password change and the new sign-in).
+    if (res.status === 401 && !path.startsWith('/api/auth/') && !explicit && session.token === token) {
       session.signOut();
       const next = location.pathname + location.search;
       await goto(`/login?expired=1&next=${encodeURIComponent(next)}`);

@@ -125,7 +125,10 @@ class Outbox {
   private again = false;
   private started = false;
   private channel: BroadcastChannel | null = null;
-  private waiters = new Map<string, ((i: OutboxItem | undefined) => void)[]>();
+  /** Who waits for an item to settle, and since when (ms): a failed send after that settles it too. */
+  private waiters = new Map<string, { done: (i: OutboxItem | undefined) => void; since: number }[]>();
+  /** When a send last failed for the network or the server (ms): the queue then waits, and so need no caller. */
+  private failedAt = 0;
 
   /** This user's items. */
   get mine(): OutboxItem[] {
@@ -196,10 +199,12 @@ class Outbox {
     this.fileCounts = counts;
     for (const [id, list] of this.waiters) {
       const it = items.find((i) => i.id === id);
-      if (!it || it.state === 'sent' || it.state === 'attention') {
-        this.waiters.delete(id);
-        for (const w of list) w(it);
-      }
+      const ready = list.filter((w) => isSettled(it) || this.failedAt >= w.since);
+      if (!ready.length) continue;
+      const rest = list.filter((w) => !ready.includes(w));
+      if (rest.length) this.waiters.set(id, rest);
+      else this.waiters.delete(id);
+      for (const w of ready) w.done(it);
     }
   }
 
@@ -283,22 +288,29 @@ class Outbox {
     return item!;
   }
 
-  /** Resolves when the record's item is sent or needs attention, or after `ms` (then with its current state). */
-  settled(id: string, ms: number): Promise<OutboxItem | undefined> {
+  /**
+   * Resolves when the record's item is sent or needs attention, when it failed an attempt since it was queued, when a
+   * send of the queue failed for the network or the server after `since` (the queue then waits its backoff), or after
+   * `ms` — then with its current state.
+   */
+  settled(id: string, ms: number, since = Date.now()): Promise<OutboxItem | undefined> {
     const it = this.items.find((i) => i.id === id);
-    if (!it || it.state === 'sent' || it.state === 'attention') return Promise.resolve(it);
+    if (isSettled(it) || this.failedAt >= since) return Promise.resolve(it);
     return new Promise((resolve) => {
       const list = this.waiters.get(id) ?? [];
-      const done = (x: OutboxItem | undefined) => {
-        clearTimeout(t);
-        resolve(x);
+      const waiter = {
+        since,
+        done: (x: OutboxItem | undefined) => {
+          clearTimeout(t);
+          resolve(x);
+        },
       };
       const t = setTimeout(() => {
         const l = this.waiters.get(id);
-        if (l) this.waiters.set(id, l.filter((w) => w !== done));
+        if (l) this.waiters.set(id, l.filter((w) => w !== waiter));
         resolve(this.items.find((i) => i.id === id));
       }, ms);
-      list.push(done);
+      list.push(waiter);
       this.waiters.set(id, list);
     });
   }
@@ -387,6 +399,7 @@ class Outbox {
         await this.changed();
         if (r === 'done') confirmed++;
         if (r === 'transient') {
+          this.failedAt = Date.now();
           this.failures++;
           const wait = backoffDelay(this.failures);
           this.retryAt = Date.now() + wait;
@@ -617,4 +630,13 @@ export async function rememberedRecords(): Promise<CachedRecord[]> {
   const me = session.me;
   if (!me) return [];
   return (await recordsOf(me.userId)).sort((a, b) => b.record.updatedAt.localeCompare(a.record.updatedAt));
+}
+
+/**
+ * An item nobody need wait for: sent, needing attention, gone, or waiting after a failed attempt — an enqueue resets
+ * `attempts`, so attempts > 0 means the network or the server failed since the answers were queued (also where
+ * navigator.onLine still says online: captive Wi-Fi, a dead uplink).
+ */
+function isSettled(it: OutboxItem | undefined): boolean {
+  return !it || it.state === 'sent' || it.state === 'attention' || (it.state === 'waiting' && it.attempts > 0);
 }

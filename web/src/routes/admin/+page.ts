@@ -1,4 +1,4 @@
-/** Administration: targets of one form (`?form=`) per region at its level, and the members list. Admin only. */
+/** Administration: targets of one form (`?form=`) per region at its level (members have their own page, /members). Admin only. */
 import { can } from '$domain/access';
 import type { Region } from '$domain/regions';
 import { api, ApiError } from '$lib/api';
@@ -16,15 +16,6 @@ export interface TargetCell {
   approved: number;
 }
 
-export interface MemberRow {
-  userId: string;
-  username: string;
-  displayName: string;
-  role: Me['role'];
-  sector: Me['sector'];
-  regions: string[];
-}
-
 export interface AdminData {
   formId: string;
   forbidden: boolean;
@@ -32,7 +23,6 @@ export interface AdminData {
   forms: FormSummary[];
   regions: Region[];
   cells: TargetCell[];
-  members: MemberRow[] | null;
 }
 
 async function currentMe(): Promise<Me | null> {
@@ -46,18 +36,17 @@ async function currentMe(): Promise<Me | null> {
 export const load: PageLoad = async ({ url, depends }): Promise<AdminData> => {
   depends('app:admin');
   const formId = url.searchParams.get('form') ?? '';
-  const empty: AdminData = { formId, forbidden: false, failure: null, forms: [], regions: [], cells: [], members: null };
+  const empty: AdminData = { formId, forbidden: false, failure: null, forms: [], regions: [], cells: [] };
   try {
     const me = await currentMe();
     if (!me) return empty;
     if (!can(me, 'targets.write')) return { ...empty, forbidden: true };
-    const [forms, regions, cells, members] = await Promise.all([
+    const [forms, regions, cells] = await Promise.all([
       loadForms(),
       loadRegions(),
       formId ? api.get<TargetCell[]>(`/api/targets?formId=${encodeURIComponent(formId)}`).then((r) => r.body) : Promise.resolve([]),
-      api.get<MemberRow[]>('/api/members').then((r) => r.body, () => null),
     ]);
-    return { ...empty, forms, regions, cells, members };
+    return { ...empty, forms, regions, cells };
   } catch (e) {
     return { ...empty, failure: e instanceof ApiError ? { status: e.status, detail: e.detail } : { status: -1, detail: String(e) } };
   }
