@@ -14,6 +14,7 @@ export function storedMember(m: Member): Member {
     status: m.status ?? 'active',
     version: m.version ?? 1,
     ...(m.sessionsRevokedAt ? { sessionsRevokedAt: m.sessionsRevokedAt } : {}),
+    ...(m.keptSession ? { keptSession: m.keptSession } : {}),
     ...(m.lastSignInAt ? { lastSignInAt: m.lastSignInAt } : {}),
     ...(m.createdAt ? { createdAt: m.createdAt } : {}),
     ...(m.createdBy ? { createdBy: m.createdBy } : {}),

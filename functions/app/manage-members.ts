@@ -53,7 +53,7 @@ export interface MemberView {
 }
 
 export function memberView(m: Member): MemberView {
-  const { sessionsRevokedAt: _r, createdAt: _c, createdBy: _b, updatedAt: _u, ...shown } = storedMember(m);
+  const { sessionsRevokedAt: _r, keptSession: _k, createdAt: _c, createdBy: _b, updatedAt: _u, ...shown } = storedMember(m);
   return shown as MemberView;
 }
 
@@ -217,7 +217,10 @@ export async function updateMember(ports: Ports, principal: Principal, userId: s
   const at = ports.now().toISOString();
   const { email: _e, phone: _p, ...keep } = current;
   const next: Member = { ...keep, ...checked.fields, status, version: expect + 1, updatedAt: at };
-  if (status === 'disabled' && current.status !== 'disabled') next.sessionsRevokedAt = at;
+  if (status === 'disabled' && current.status !== 'disabled') {
+    next.sessionsRevokedAt = at;
+    delete next.keptSession;
+  }
   const diff = memberDiff(audited(current), audited(next));
   const wasDisabled = (current.status ?? 'active') === 'disabled';
   if (!Object.keys(diff.after).length && !Object.keys(diff.before).length) {
@@ -244,7 +247,8 @@ export async function resetPassword(ports: Ports, principal: Principal, userId: 
   requireAdmin(principal);
   const current = await load(ports, userId);
   const at = ports.now().toISOString();
-  const next: Member = { ...current, version: (current.version ?? 1) + 1, sessionsRevokedAt: at, updatedAt: at };
+  const { keptSession: _kept, ...rest } = current;
+  const next: Member = { ...rest, version: (current.version ?? 1) + 1, sessionsRevokedAt: at, updatedAt: at };
   const change: MemberChange = { at, by: principal.userId, action: 'password-reset' };
   const write = async (login?: LocalLogin) => {
     try {
@@ -278,9 +282,10 @@ export function complexityRequired(env: Record<string, string | undefined> = pro
 
 /**
  * POST /api/me/password (local identity): verify the current password, check the new one against the policy, store
- * its hash and end every session of the member (the web app signs in again with the new password).
+ * its hash and end every other session of the member (the one it was made in goes on, unless it was a temporary
+ * password's: then the member signs in with the new password).
  */
-export async function changeOwnPassword(ports: Ports, principal: Member, body: unknown): Promise<void> {
+export async function changeOwnPassword(ports: Ports, principal: Member, body: unknown, session?: { id?: string; mustChange: boolean }): Promise<void> {
   if (ports.identity.kind !== 'local') throw new DomainError('route.not-found', 'Passwords are changed on the sign-in page of the user pool');
   const b = checkBody(body, ['currentPassword', 'newPassword']);
   if (typeof b.currentPassword !== 'string' || !b.currentPassword || b.currentPassword.length > 200) {
@@ -299,7 +304,9 @@ export async function changeOwnPassword(ports: Ports, principal: Member, body: u
   if (problems.length) throw new DomainError('password.rejected', problems[0]!.message.en, problems);
   const current = await load(ports, principal.userId);
   const at = ports.now().toISOString();
-  const next: Member = { ...current, version: (current.version ?? 1) + 1, sessionsRevokedAt: at, updatedAt: at };
+  // Every other session ends; the one the change was made in goes on (not a temporary password's, which may only do this).
+  const { keptSession: _kept, ...rest } = current;
+  const next: Member = { ...rest, version: (current.version ?? 1) + 1, sessionsRevokedAt: at, updatedAt: at, ...(session?.id && !session.mustChange ? { keptSession: session.id } : {}) };
   const newLogin: LocalLogin = { username: login.username, sub: login.sub, passwordHash: await hashPassword(b.newPassword), passwordChangedAt: at };
   try {
     await ports.directory.updateMember(next, current.version ?? 1, { at, by: principal.userId, action: 'password-changed' }, newLogin);

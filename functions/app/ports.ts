@@ -172,6 +172,8 @@ export interface Member extends Principal {
   version?: number;
   /** Tokens issued before this time (ISO 8601, ms) are refused: a password change, reset or disable ends sessions. */
   sessionsRevokedAt?: string;
+  /** The session (token `sid`) that a password change was made in: it survives that revocation. */
+  keptSession?: string;
   lastSignInAt?: string;
   createdAt?: string;
   createdBy?: string;

@@ -19,6 +19,8 @@ export interface Request {
   headers: Record<string, string>;
   body: unknown;
   principal: Member;
+  /** The caller's session: the token's `sid` (local tokens) and whether it may only change a temporary password. */
+  session: { id?: string; mustChange: boolean };
   ports: Ports;
   requestId: string;
 }
@@ -56,7 +58,8 @@ export async function principalFromClaims(ports: Ports, claims: Record<string, u
   if (member.sessionsRevokedAt) {
     const issued = issuedAtMs(claims!);
     // A token issued before (or, for whole-second Cognito tokens, in the same second as) the revocation is refused.
-    if (issued === undefined || issued < Date.parse(member.sessionsRevokedAt)) throw new DomainError('auth.revoked', 'This session has ended; sign in again');
+    const kept = member.keptSession !== undefined && claims!.sid === member.keptSession;
+    if (!kept && (issued === undefined || issued < Date.parse(member.sessionsRevokedAt))) throw new DomainError('auth.revoked', 'This session has ended; sign in again');
   }
   if ((claims!.pwd_change === true || claims!.pwd_change === 'true') && route.path !== '/api/me/password') {
     throw new DomainError('password.change-required', 'Choose a new password (POST /api/me/password) before anything else');
@@ -111,8 +114,10 @@ export function endpoint(module: string, handler: string, fn: Fn) {
       const headers = lowerHeaders(event.headers);
       const ports = await getPorts();
       let principal: Member = { userId: '', username: '', displayName: '', role: 'viewer', sector: null, regions: [] };
+      const claims = event.requestContext?.authorizer?.jwt?.claims as Record<string, unknown> | undefined;
+      const session = { ...(typeof claims?.sid === 'string' ? { id: claims.sid } : {}), mustChange: claims?.pwd_change === true || claims?.pwd_change === 'true' };
       if (route.auth) {
-        const member = await principalFromClaims(ports, event.requestContext?.authorizer?.jwt?.claims as Record<string, unknown> | undefined, route);
+        const member = await principalFromClaims(ports, claims, route);
         user = member.username;
         principal = member;
       }
@@ -122,7 +127,7 @@ export function endpoint(module: string, handler: string, fn: Fn) {
       for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
-      const reply = await fn({ event, params, query, headers, body, principal, ports, requestId });
+      const reply = await fn({ event, params, query, headers, body, principal, session, ports, requestId });
       result = {
         statusCode: reply.status,
         headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(reply.headers ?? {}) },

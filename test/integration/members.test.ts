@@ -153,6 +153,22 @@ describe('the first sign-in and the password policy', () => {
   });
 });
 
+describe('changing one’s own password', () => {
+  it('ends every other session and keeps the one it was made in', async () => {
+    const { body, temporaryPassword } = await createStaff();
+    const here = await firstSignIn(body.username, temporaryPassword);
+    const elsewhere = await login(stack.url, body.username, GOOD_PASSWORD);
+    const next = '山上的风吹过青色的田野和远处的村庄还有河流';
+    expect((await here.post('/api/me/password', { currentPassword: GOOD_PASSWORD, newPassword: next })).status).toBe(204);
+    expect((await here.get('/api/me')).status).toBe(200);
+    const ended = await elsewhere.get('/api/me');
+    expect(ended.status).toBe(401);
+    expect(ended.body.code).toBe('auth.revoked');
+    expect((await new Client(stack.url).post('/api/auth/login', { username: body.username, password: GOOD_PASSWORD })).status).toBe(401);
+    expect((await (await login(stack.url, body.username, next)).get('/api/me')).status).toBe(200);
+  });
+});
+
 describe('changing, disabling and resetting', () => {
   it('edits need If-Match, are audited before → after, and apply to the next request', async () => {
     const { member, temporaryPassword, body } = await createStaff();

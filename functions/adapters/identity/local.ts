@@ -60,8 +60,9 @@ export async function localKeys(file: string): Promise<LocalKeys> {
     async sign({ sub, username, mustChangePassword }) {
       const ms = Date.now();
       const now = Math.floor(ms / 1000);
-      // iat_ms: when the token was issued to the millisecond, compared with the member's sessionsRevokedAt.
-      const token = await new SignJWT({ username, token_use: 'access', iat_ms: ms, ...(mustChangePassword ? { pwd_change: true } : {}) })
+      // iat_ms: when the token was issued to the millisecond, compared with the member's sessionsRevokedAt; sid: the
+      // session, so a password change can end every session but the one it was made in.
+      const token = await new SignJWT({ username, token_use: 'access', iat_ms: ms, sid: randomUUID(), ...(mustChangePassword ? { pwd_change: true } : {}) })
         .setProtectedHeader({ alg: ALG, typ: 'JWT' })
         .setSubject(sub)
         .setIssuer(ISSUER)

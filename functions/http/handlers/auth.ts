@@ -19,7 +19,7 @@ export const login = endpoint('auth', 'login', async ({ ports, body }) => ({ sta
 
 export const me = endpoint('auth', 'me', async ({ principal }) => ({ status: 200, body: describeMe(principal) }));
 
-export const changePassword = endpoint('auth', 'changePassword', async ({ ports, principal, body }) => {
-  await changeOwnPassword(ports, principal, body);
+export const changePassword = endpoint('auth', 'changePassword', async ({ ports, principal, body, session }) => {
+  await changeOwnPassword(ports, principal, body, session);
   return { status: 204 };
 });
