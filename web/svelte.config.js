@@ -8,5 +8,7 @@ export default {
     adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', strict: true }),
     alias: { $domain: '../functions/domain' },
     prerender: { entries: [] },
+    // The service worker is registered by src/app.html, once the first screen has loaded (not at the load event).
+    serviceWorker: { register: false },
   },
 };
