@@ -157,6 +157,26 @@ export interface FormSummary {
   part: string;
   title: Localized;
   regionLevel: Region['level'];
+  /** A retired form takes no new records; what was collected stays (reports, exports, review). */
+  retired?: true;
+  retiredAt?: string;
+  retiredBy?: string;
+}
+
+/** Who published a form version, and when (absent for versions seeded before publishing was recorded). */
+export interface Publication {
+  by: string;
+  at: string;
+}
+
+/** One published version of a form, as the version list shows it. */
+export interface FormVersionInfo {
+  version: number;
+  title: Localized;
+  /** Number of top-level fields. */
+  fields: number;
+  publishedAt?: string;
+  publishedBy?: string;
 }
 
 export type MemberStatus = 'active' | 'disabled';
@@ -232,7 +252,14 @@ export interface DirectoryStore {
   listForms(): Promise<FormSummary[]>;
   currentForm(formId: string): Promise<FormDefinition | undefined>;
   formVersion(formId: string, version: number): Promise<FormDefinition | undefined>;
-  publishForm(def: FormDefinition): Promise<void>;
+  /** publishForm: writes a new version once (an existing version → WriteConflict) and moves the current pointer; the form's retired state is kept. */
+  publishForm(def: FormDefinition, published?: Publication): Promise<void>;
+  /** formVersions(formId): every published version, newest first ([] for an unknown form). */
+  formVersions(formId: string): Promise<FormVersionInfo[]>;
+  /** setFormRetired: retire a form (no new records) or bring it back (`undefined`); the summary after, or undefined for an unknown form. */
+  setFormRetired(formId: string, retired: Publication | undefined): Promise<FormSummary | undefined>;
+  /** formRetired(formId): whether the form is retired; may be up to 30 s old in another process (like the current pointer). */
+  formRetired(formId: string): Promise<boolean>;
   regions(): Promise<Region[]>;
   putRegions(regions: Region[]): Promise<void>;
   /** member(sub): the membership of an identity subject, read consistently (a disable is seen by the next request). */

@@ -1,7 +1,7 @@
 /**
  * run-export — the work of an export job (started by start-export; see jobs.ts for how it runs).
- *  1. read the job (one that is no longer `running` is left alone: the task ran already) and the form's current
- *     definition; recompute the regions the caller may read (start-export's rule, so a membership change between start
+ *  1. read the job (one that is no longer `running` is left alone: the task ran already) and the form's versions —
+ *     columns are the current version's fields, then those only older versions had (records line up by field name); recompute the regions the caller may read (start-export's rule, so a membership change between start
  *     and run is honoured);
  *  2. open the file writer (CSV, XLSX or GeoJSON; spreadsheets.ts) and stream its bytes into storage at
  *     `exports/<id>.<ext>` (`putStream`: spooled to a temporary file, then one PutObject);
@@ -12,6 +12,7 @@
  *     or `failed` with a short reason.
  */
 import { scopeFor } from '#domain/access';
+import { unionOfVersions } from '#domain/form-diff';
 import type { FormDefinition } from '#domain/forms';
 import type { Principal } from '#domain/principal';
 import { failureText, saveJob, type ExportJob } from './jobs';
@@ -29,6 +30,20 @@ export async function exportRoots(ports: Ports, principal: Principal, def: FormD
   return effectiveRegions(scope.regions, region ?? undefined, district);
 }
 
+/** The definition whose fields are an export's columns: the union of every published version (see unionOfVersions). */
+export async function exportColumns(ports: Ports, formId: string): Promise<FormDefinition> {
+  const current = await ports.directory.currentForm(formId);
+  if (!current) throw new Error(`form ${formId} is gone`);
+  if (current.version === 1) return current;
+  const older: FormDefinition[] = [];
+  for (const v of await ports.directory.formVersions(formId)) {
+    if (v.version === current.version) continue;
+    const def = await ports.directory.formVersion(formId, v.version);
+    if (def) older.push(def);
+  }
+  return unionOfVersions(current, older);
+}
+
 export const EXPORT_PAGE = 500;
 const PROGRESS_EVERY_MS = 1000;
 
@@ -37,8 +52,7 @@ export async function runExport(ports: Ports, principal: Principal, id: string):
   if (!job || job.state !== 'running') return;
   job.rows = 0;
   try {
-    const def = await ports.directory.currentForm(job.formId);
-    if (!def) throw new Error(`form ${job.formId} is gone`);
+    const def = await exportColumns(ports, job.formId);
     const roots = await exportRoots(ports, principal, def, job.region);
     const writer = writerFor(job.format, def);
     const upload = ports.files.putStream(job.key, writer.stream, CONTENT_TYPES[job.format]);

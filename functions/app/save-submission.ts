@@ -1,11 +1,15 @@
 /**
  * save-submission — PUT /api/submissions/{id}[?submit=true]
- *  1. check the body shape: exactly { formId, regionCode, data } (400 otherwise);
+ *  1. check the body shape: { formId, regionCode, data } and optionally formVersion (400 otherwise);
  *  2. without If-Match it is a create: an unused id is created (201); the same request again is replayed; other content → 409;
  *     with If-Match it is an update: a stale version → 412, unless it is a retry of the last successful write (replayed);
  *  3. authorize: the caller writes this form's sector in this region (403); formId/regionCode never change (409);
  *     only draft and returned submissions can be edited (409);
  *  4. validate: types and shapes always; with submit=true every required field and rule, and every attachment exists (422);
+ *  Versions: a create is filed under `formVersion` when given (the version the client rendered — an outbox item made
+ *     offline under an old version still syncs under it), else the current one; a retired form takes no creates (409).
+ *     An update keeps the record's version unless `formVersion` names a newer one: the record moves to it (the client
+ *     carried the answers over by field name) and is validated against it.
  *  5. commit the record, the progress counters and the audit entries in one transaction.
  */
 import { can } from '#domain/access';
@@ -31,20 +35,21 @@ export interface SaveResult {
 }
 
 const BODY_KEYS = ['formId', 'regionCode', 'data'];
+const OPTIONAL_KEYS = ['formVersion'];
 
 /** Largest stored submission record (its JSON, UTF-8), well under DynamoDB's 400 KB item limit (index keys and names add a little). */
 export const MAX_STORED_BYTES = 350 * 1024;
 
-function parseBody(body: unknown): { formId: string; regionCode: string; data: Record<string, unknown> } {
+function parseBody(body: unknown): { formId: string; regionCode: string; data: Record<string, unknown>; formVersion?: number } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DomainError('request.malformed', 'The body must be a JSON object { formId, regionCode, data }');
   }
   const b = body as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => !BODY_KEYS.includes(k));
+  const unknown = Object.keys(b).filter((k) => !BODY_KEYS.includes(k) && !OPTIONAL_KEYS.includes(k));
   if (unknown.length) {
     throw new DomainError(
       'request.unknown-key',
-      `Only formId, regionCode and data can be sent; not ${unknown.join(', ')}`,
+      `Only formId, regionCode, data and formVersion can be sent; not ${unknown.join(', ')}`,
       unknown.map((k) => ({ path: k, code: 'unknown-key', message: { zh: '不允许的字段', en: 'Key not allowed here' } })),
     );
   }
@@ -62,7 +67,38 @@ function parseBody(body: unknown): { formId: string; regionCode: string; data: R
   if (typeof b.data !== 'object' || b.data === null || Array.isArray(b.data)) {
     throw new DomainError('request.malformed', 'data must be an object of answers', [{ path: 'data', code: 'type', message: { zh: '应为对象', en: 'Must be an object' } }]);
   }
-  return { formId: b.formId, regionCode: b.regionCode, data: b.data as Record<string, unknown> };
+  if (b.formVersion !== undefined && !(Number.isInteger(b.formVersion) && (b.formVersion as number) >= 1)) {
+    throw new DomainError('request.malformed', 'formVersion is a published version number', [
+      { path: 'formVersion', code: 'type', message: { zh: '应为正整数', en: 'Must be a positive integer' } },
+    ]);
+  }
+  return {
+    formId: b.formId,
+    regionCode: b.regionCode,
+    data: b.data as Record<string, unknown>,
+    ...(b.formVersion !== undefined ? { formVersion: b.formVersion as number } : {}),
+  };
+}
+
+/** The version a write is validated and filed under (see the header: creates, moves, and otherwise the record's own). */
+async function formFor(ports: Ports, existing: Submission | undefined, body: { formId: string; formVersion?: number }) {
+  const unknownVersion = () =>
+    validationError([{ path: 'formVersion', code: 'unknown-version', message: { zh: '此表没有该版本', en: 'This form has no such version' } }]);
+  if (existing) {
+    if (body.formVersion === undefined || body.formVersion === existing.formVersion) return ports.directory.formVersion(existing.formId, existing.formVersion);
+    if (body.formVersion < existing.formVersion) {
+      throw validationError([{ path: 'formVersion', code: 'older-version', message: { zh: '记录不能改回旧版本', en: 'A record cannot move back to an older version' } }]);
+    }
+    const target = await ports.directory.formVersion(existing.formId, body.formVersion);
+    if (!target) throw unknownVersion();
+    return target;
+  }
+  const current = await ports.directory.currentForm(body.formId);
+  if (!current) return undefined;
+  if (await ports.directory.formRetired(body.formId)) throw new DomainError('form.retired', `${body.formId} is retired and takes no new records`);
+  if (body.formVersion === undefined || body.formVersion === current.version) return current;
+  if (body.formVersion > current.version) throw unknownVersion();
+  return (await ports.directory.formVersion(body.formId, body.formVersion)) ?? Promise.reject(unknownVersion());
 }
 
 export async function saveSubmission(ports: Ports, principal: Principal, input: SaveSubmissionInput): Promise<SaveResult> {
@@ -94,9 +130,7 @@ export async function saveSubmission(ports: Ports, principal: Principal, input: 
         if (isReplay(existing, key, principal.userId)) return { status: 200, submission: existing };
       }
 
-      const form = existing
-        ? await ports.directory.formVersion(existing.formId, existing.formVersion)
-        : await ports.directory.currentForm(body.formId);
+      const form = await formFor(ports, existing, body);
       if (!form) {
         throw validationError([{ path: 'formId', code: 'unknown-form', message: { zh: '没有此表', en: 'No such form' } }]);
       }

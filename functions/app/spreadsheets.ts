@@ -146,10 +146,17 @@ export function xlsxWriter(def: Pick<FormDefinition, 'fields' | 'title'>, lang: 
   };
 }
 
-/** GeoJSON FeatureCollection: geometry from the first geoshape answer, else the first geopoint; properties = the other cells. */
+/**
+ * GeoJSON FeatureCollection: geometry from the first answered geoshape (Polygon), else the first geotrace (LineString),
+ * else the first geopoint; properties = the other cells (notes have none).
+ */
 export function geojsonWriter(def: Pick<FormDefinition, 'fields' | 'id'>): TableWriter {
   const cols = exportColumns(def);
-  const shapes = def.fields.filter((f) => f.type === 'geoshape').map((f) => f.name);
+  // Polygons first, then lines, in definition order within each kind.
+  const shapes = [
+    ...def.fields.filter((f) => f.type === 'geoshape').map((f) => ({ name: f.name, type: 'Polygon' })),
+    ...def.fields.filter((f) => f.type === 'geotrace').map((f) => ({ name: f.name, type: 'LineString' })),
+  ];
   const points = def.fields.filter((f) => f.type === 'geopoint').map((f) => f.name);
   const out = new PassThrough();
   let first = true;
@@ -160,11 +167,11 @@ export function geojsonWriter(def: Pick<FormDefinition, 'fields' | 'id'>): Table
       for (const sub of rows) {
         let geometry: unknown = null;
         let used: string | undefined;
-        for (const n of shapes) {
-          const v = sub.data[n] as { coordinates?: unknown } | undefined;
+        for (const { name, type } of shapes) {
+          const v = sub.data[name] as { coordinates?: unknown } | undefined;
           if (v?.coordinates) {
-            geometry = { type: 'Polygon', coordinates: v.coordinates };
-            used = n;
+            geometry = { type, coordinates: v.coordinates };
+            used = name;
             break;
           }
         }

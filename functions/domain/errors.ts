@@ -9,6 +9,10 @@ export interface FieldError {
   path: string;
   code: string;
   message: Localized;
+  /** Errors located in an uploaded workbook: sheet name, 1-based row, column header. */
+  sheet?: string;
+  row?: number;
+  column?: string;
 }
 
 export const ERRORS = {
@@ -39,6 +43,11 @@ export const ERRORS = {
   'member.invalid': { status: 422, title: 'The member details need attention' },
   'password.rejected': { status: 422, title: 'The new password does not meet the policy' },
   'resource.gone': { status: 410, title: 'No longer available' },
+  'xlsform.invalid': { status: 422, title: 'The XLSForm cannot be imported' },
+  'form.invalid': { status: 422, title: 'The form definition needs attention' },
+  'form.immutable': { status: 409, title: 'A new version cannot change the sector, unit or region level of a form' },
+  'form.changed': { status: 412, title: 'Another version of this form was published since the preview' },
+  'form.retired': { status: 409, title: 'This form is retired and takes no new records' },
   /** The database or file store throttled us or could not be reached: nothing was written; retry after `Retry-After`. */
   'service.unavailable': { status: 503, title: 'Temporarily unavailable' },
   'internal': { status: 500, title: 'Internal error' },
@@ -76,12 +85,14 @@ export const FIELD_MESSAGES: Record<string, Localized> = {
   'too-long': { zh: '不能超过 {max} 个字符', en: 'At most {max} characters' },
   'too-short': { zh: '至少 {min} 个字符', en: 'At least {min} characters' },
   choice: { zh: '不是可选的选项', en: 'Not one of the choices' },
+  'choice-filtered': { zh: '根据已填写的内容，此选项不可选', en: 'This choice does not apply given the other answers' },
   'duplicate-choice': { zh: '选项重复', en: 'The same choice is selected twice' },
   'min-selected': { zh: '至少选择 {min} 项', en: 'Select at least {min}' },
   'max-selected': { zh: '最多选择 {max} 项', en: 'Select at most {max}' },
   date: { zh: '日期格式应为 YYYY-MM-DD', en: 'Dates are written YYYY-MM-DD' },
   'out-of-bounds': { zh: '坐标超出允许范围', en: 'Coordinates outside the allowed area' },
   geoshape: { zh: '多边形不正确：需闭合且至少 3 个不同顶点', en: 'Polygon must be closed with at least 3 distinct vertices' },
+  geotrace: { zh: '线位置不正确：至少需要 2 个不同的顶点', en: 'A line needs at least 2 distinct vertices' },
   'too-many-vertices': { zh: '顶点过多（最多 {max} 个）', en: 'Too many vertices (at most {max})' },
   attachment: { zh: '附件编号不正确', en: 'Not a valid attachment id' },
   'too-many-files': { zh: '最多 {max} 个文件', en: 'At most {max} files' },

@@ -10,6 +10,11 @@
  *   primary := number | 'string' | "string" | ${name} | . | name(args) | ( expr )
  * Keywords `and or div mod` are lowercase. Quotes inside a string are written doubled ('it''s').
  *
+ * Column mode (`parse(src, { columns: true })`, used only for a select's `choiceFilter`): a bare lowercase name that is
+ * not a function call (`cf`, `pastel`) is a column of the choice being filtered — XLSForm `choice_filter` semantics, e.g.
+ * `cf = ${state}` or `pastel = 'yes'`. Literals keep their quotes; a bare word is always a column, never a string.
+ * Everywhere else a bare name stays a syntax error.
+ *
  * Pipeline: `parse` once (syntax + size limits, throws ExpressionError) → `typeCheck` when a definition is published
  * (reports every issue) → `evaluate` / `evaluateCondition` per submission (never throws).
  *
@@ -33,6 +38,8 @@ export type Expr =
   | { readonly kind: 'num'; readonly pos: number; readonly value: number }
   | { readonly kind: 'str'; readonly pos: number; readonly value: string }
   | { readonly kind: 'ref'; readonly pos: number; readonly name: string }
+  /** A column of the choice being filtered (column mode only). */
+  | { readonly kind: 'col'; readonly pos: number; readonly name: string }
   | { readonly kind: 'self'; readonly pos: number }
   | { readonly kind: 'unary'; readonly pos: number; readonly op: '-'; readonly operand: Expr }
   | { readonly kind: 'binary'; readonly pos: number; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr }
@@ -190,10 +197,18 @@ function tokenText(tok: Token): string {
   }
 }
 
+export interface ParseOptions {
+  /** Bare names are columns of a choice (a select's choice filter). */
+  columns?: boolean;
+}
+
 class Parser {
   private i = 0;
   private depth = 0;
-  constructor(private readonly toks: readonly Token[]) {}
+  constructor(
+    private readonly toks: readonly Token[],
+    private readonly columns = false,
+  ) {}
 
   private peek(): Token {
     return this.toks[Math.min(this.i, this.toks.length - 1)]!;
@@ -317,6 +332,12 @@ class Parser {
         return this.fail(t, 'expected a value');
       case 'name': {
         if (KEYWORDS.has(t.name)) return this.fail(t, 'expected a value');
+        if (!this.isOp('(') && this.columns) {
+          if (!FIELD_NAME.test(t.name)) {
+            throw new ExpressionError('expr.syntax', `a column name is a lowercase letter followed by lowercase letters, digits or _ (write spaces around '-' to subtract)`, t.pos);
+          }
+          return { kind: 'col', pos: t.pos, name: t.name };
+        }
         if (!this.isOp('(')) {
           const hint = t.name === 'true' || t.name === 'false' ? `write ${t.name}()` : `functions need parentheses, fields are written \${${t.name}}`;
           return this.fail(t, hint);
@@ -346,12 +367,12 @@ class Parser {
  * (parens, calls, unary chains all count) → else 'expr.too-deep'. The parser recurses at most a fixed number of frames
  * per nesting level, so it fails fast and never overflows the stack.
  */
-export function parse(source: string): Expr {
+export function parse(source: string, options: ParseOptions = {}): Expr {
   if (typeof source !== 'string') throw new ExpressionError('expr.syntax', 'expression must be a string', 0);
   if (source.length > MAX_SOURCE_LENGTH) {
     throw new ExpressionError('expr.too-long', `expression is longer than ${MAX_SOURCE_LENGTH} characters`, MAX_SOURCE_LENGTH);
   }
-  return new Parser(tokenize(source)).parseAll();
+  return new Parser(tokenize(source), options.columns === true).parseAll();
 }
 
 /** Field names referenced by ${name} (deduplicated, in order of first appearance). Does not include `.`. */
@@ -360,6 +381,29 @@ export function references(expr: Expr): string[] {
   const walk = (e: Expr): void => {
     switch (e.kind) {
       case 'ref':
+        seen.add(e.name);
+        return;
+      case 'unary':
+        return walk(e.operand);
+      case 'binary':
+        walk(e.left);
+        return walk(e.right);
+      case 'call':
+        return e.args.forEach(walk);
+      default:
+        return;
+    }
+  };
+  walk(expr);
+  return [...seen];
+}
+
+/** Choice columns referenced by bare names in column mode (deduplicated, in order of first appearance). */
+export function columnReferences(expr: Expr): string[] {
+  const seen = new Set<string>();
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case 'col':
         seen.add(e.name);
         return;
       case 'unary':
@@ -487,7 +531,7 @@ function patternProblem(pattern: string): string | null {
 // ───────────────────────────────────────────── type check ─────────────────────────────────────────────
 
 export interface TypeIssue {
-  code: 'expr.unknown-field' | 'expr.type' | 'expr.unknown-function' | 'expr.arity' | 'expr.self-outside-field';
+  code: 'expr.unknown-field' | 'expr.unknown-column' | 'expr.type' | 'expr.unknown-function' | 'expr.arity' | 'expr.self-outside-field';
   message: string;
   position: number;
 }
@@ -530,10 +574,16 @@ function orderComparable(a: ValueType, b: ValueType): boolean {
 
 /**
  * Static check. `resolve(name)` returns the ValueType of a field or undefined when no such field. `self` is the type
- * of `.` (undefined = `.` not allowed here). Returns every issue (empty when fine) and the expression's result type.
+ * of `.` (undefined = `.` not allowed here). `column(name)` does the same for choice columns (column mode); without it
+ * every column is unknown. Returns every issue (empty when fine) and the expression's result type.
  * Comparing anything with the empty string literal (`${x} = ''`) is a presence test and always type-checks.
  */
-export function typeCheck(expr: Expr, resolve: (name: string) => ValueType | undefined, self?: ValueType): { type: ValueType; issues: TypeIssue[] } {
+export function typeCheck(
+  expr: Expr,
+  resolve: (name: string) => ValueType | undefined,
+  self?: ValueType,
+  column?: (name: string) => ValueType | undefined,
+): { type: ValueType; issues: TypeIssue[] } {
   const issues: TypeIssue[] = [];
   const issue = (code: TypeIssue['code'], message: string, position: number) => issues.push({ code, message, position });
 
@@ -553,6 +603,14 @@ export function typeCheck(expr: Expr, resolve: (name: string) => ValueType | und
         const t = resolve(e.name);
         if (t === undefined) {
           issue('expr.unknown-field', `unknown field \${${e.name}}`, e.pos);
+          return 'any';
+        }
+        return t;
+      }
+      case 'col': {
+        const t = column?.(e.name);
+        if (t === undefined) {
+          issue('expr.unknown-column', `no choice has a column ${e.name}`, e.pos);
           return 'any';
         }
         return t;
@@ -679,6 +737,8 @@ export function typeCheck(expr: Expr, resolve: (name: string) => ValueType | und
 export interface EvalEnv {
   get(name: string): unknown;
   self?: unknown;
+  /** A column of the choice being filtered (column mode); without it every column is unknown. */
+  column?(name: string): unknown;
   /** 'YYYY-MM-DD', the value of today(). */
   today: string;
 }
@@ -911,6 +971,15 @@ function ev(e: Expr, env: EvalEnv): unknown {
       let v: unknown;
       try {
         v = env.get(e.name);
+      } catch {
+        v = null;
+      }
+      return norm(v);
+    }
+    case 'col': {
+      let v: unknown;
+      try {
+        v = env.column ? env.column(e.name) : null;
       } catch {
         v = null;
       }

@@ -1,9 +1,13 @@
 /**
  * Semantic check of a form definition, beyond its shape: unique names, valid references, expressions that parse and
  * type-check against the fields. A definition with issues is never published; the catalog test runs this on every table.
+ *
+ * Notes hold no answer: an expression, a rule path or a note label that reads one is an issue. A select's
+ * `choiceFilter` is parsed in column mode and may read only fields other than its own and columns its choices declare.
  */
 import { FormDefinition, type Field, type FormDefinitionInput } from './forms';
-import { ExpressionError, parse, typeCheck, type ValueType } from './expressions';
+import { ExpressionError, parse, references, typeCheck, type Expr, type ValueType } from './expressions';
+import { labelReferences } from './form-fields';
 import { hasPart } from './sectors';
 
 export interface DefinitionIssue {
@@ -91,20 +95,33 @@ export function checkDefinition(input: FormDefinitionInput | FormDefinition): { 
 
   // Expressions: parse, resolve references, type-check. Calculations are typed in definition order.
   const calcTypes = new Map<string, ValueType>();
-  const check = (src: string, path: string, scope: Map<string, Field>, self: ValueType | undefined, want: 'boolean' | 'any') => {
-    let expr;
+  const lookup = (name: string, scope: Map<string, Field>) => scope.get(name) ?? top.get(name);
+  interface CheckOptions {
+    /** Column mode: the columns the filtered choices declare. */
+    columns?: ReadonlySet<string>;
+    /** The field the expression belongs to, when it may not read that field (a choice filter). */
+    owner?: string;
+  }
+  const check = (src: string, path: string, scope: Map<string, Field>, self: ValueType | undefined, want: 'boolean' | 'any', opts: CheckOptions = {}) => {
+    let expr: Expr;
     try {
-      expr = parse(src);
+      expr = parse(src, { columns: opts.columns !== undefined });
     } catch (e) {
       if (e instanceof ExpressionError) return void add(path, e.code, `${e.message} (at ${e.position})`);
       throw e;
     }
     const resolve = (name: string) => {
-      const f = scope.get(name) ?? top.get(name);
-      return f ? valueType(f, calcTypes) : undefined;
+      const f = lookup(name, scope);
+      // A note resolves (so the issue below is the only one), but it has no value to read.
+      return f ? (f.type === 'note' ? 'any' : valueType(f, calcTypes)) : undefined;
     };
-    const r = typeCheck(expr, resolve, self);
+    const columns = opts.columns;
+    const r = typeCheck(expr, resolve, self, columns && ((name) => (columns.has(name) ? 'string' : undefined)));
     for (const i of r.issues) add(path, i.code, `${i.message} (at ${i.position})`);
+    for (const name of references(expr)) {
+      if (lookup(name, scope)?.type === 'note') add(path, 'expr.note-reference', `\${${name}} is a note, which has no value`);
+      if (name === opts.owner) add(path, 'expr.self-reference', `a choice filter cannot read its own field \${${name}}`);
+    }
     if (want === 'boolean' && r.issues.length === 0 && r.type !== 'boolean' && r.type !== 'any') {
       add(path, 'expr.type', `expected a condition, got ${r.type}`);
     }
@@ -112,6 +129,23 @@ export function checkDefinition(input: FormDefinitionInput | FormDefinition): { 
   };
   const checkField = (f: Field, path: string, scope: Map<string, Field>) => {
     if (f.relevant) check(f.relevant, `${path}.relevant`, scope, undefined, 'boolean');
+    if ((f.type === 'select_one' || f.type === 'select_multiple') && f.choiceFilter !== undefined) {
+      const columns = new Set(f.choices.flatMap((c) => Object.keys(c.columns ?? {})));
+      check(f.choiceFilter, `${path}.choiceFilter`, scope, undefined, 'boolean', { columns, owner: f.name });
+    }
+    if (f.type === 'note') {
+      for (const part of ['label', 'hint'] as const) {
+        const text = f[part];
+        if (!text) continue;
+        for (const lang of ['zh', 'en'] as const) {
+          for (const name of labelReferences(text[lang])) {
+            const target = lookup(name, scope);
+            if (!target) add(`${path}.${part}.${lang}`, 'unknown-field', `unknown field \${${name}}`);
+            else if (target.type === 'note') add(`${path}.${part}.${lang}`, 'expr.note-reference', `\${${name}} is a note, which has no value`);
+          }
+        }
+      }
+    }
     if ('required' in f && typeof f.required === 'string') check(f.required, `${path}.required`, scope, undefined, 'boolean');
     if ('constraints' in f) {
       f.constraints.forEach((k, i) => check(k.expr, `${path}.constraints.${i}.expr`, scope, valueType(f, calcTypes), 'boolean'));
@@ -135,6 +169,7 @@ export function checkDefinition(input: FormDefinitionInput | FormDefinition): { 
     if (ruleIds.has(r.id)) add(`rules.${i}.id`, 'duplicate', `duplicate rule ${r.id}`);
     ruleIds.add(r.id);
     if (!top.has(r.path)) add(`rules.${i}.path`, 'unknown-field', `rule path ${r.path} is not a top-level field`);
+    else if (top.get(r.path)!.type === 'note') add(`rules.${i}.path`, 'note-path', `rule path ${r.path} is a note, which has no answer`);
     check(r.expr, `rules.${i}.expr`, empty, undefined, 'boolean');
   });
 

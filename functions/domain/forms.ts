@@ -24,7 +24,20 @@ const Constraint = z.strictObject({
   message: Localized,
 });
 
-const Choice = z.strictObject({ value: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), label: Localized });
+/** Extra columns of a choice (XLSForm's choices-sheet columns), read by a select's `choiceFilter` as bare names. */
+const ChoiceColumns = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), z.string().max(500));
+
+const Choice = z.strictObject({
+  value: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  label: Localized,
+  columns: ChoiceColumns.optional(),
+});
+
+/**
+ * A select's choice filter (XLSForm `choice_filter`): an expression evaluated per choice, where a bare name (`cf`,
+ * `pastel`) is that choice's column and `${field}` an answer. Only choices for which it is true are offered and accepted.
+ */
+const ChoiceFilter = Expression;
 
 const base = {
   name: FieldName,
@@ -88,12 +101,14 @@ const SelectOneField = z.strictObject({
   ...base,
   type: z.literal('select_one'),
   choices: z.array(Choice).min(1).max(500),
+  choiceFilter: ChoiceFilter.optional(),
   other: OtherText.optional(),
 });
 const SelectMultipleField = z.strictObject({
   ...base,
   type: z.literal('select_multiple'),
   choices: z.array(Choice).min(1).max(500),
+  choiceFilter: ChoiceFilter.optional(),
   other: OtherText.optional(),
   minSelected: z.int().min(0).optional(),
   maxSelected: z.int().min(1).optional(),
@@ -116,6 +131,24 @@ const GeoshapeField = z.strictObject({
   type: z.literal('geoshape'),
   bounds: Bounds.optional(),
   maxVertices: z.int().min(4).max(10_000).default(2_000),
+});
+
+/** An open line (GeoJSON LineString, [lng, lat] pairs, at least two distinct vertices): a road, a firebreak, a pipe. */
+const GeotraceField = z.strictObject({
+  ...base,
+  type: z.literal('geotrace'),
+  bounds: Bounds.optional(),
+  maxVertices: z.int().min(2).max(10_000).default(2_000),
+});
+
+/** Text shown to the person filling in (XLSForm `note`): no answer; its label may quote answers as `${field}`. */
+const NoteField = z.strictObject({
+  name: FieldName,
+  label: Localized,
+  hint: Localized.optional(),
+  type: z.literal('note'),
+  section: z.string().optional(),
+  relevant: Expression.optional(),
 });
 
 const AttachmentField = {
@@ -158,10 +191,12 @@ const leafFields = [
   BooleanField,
   GeopointField,
   GeoshapeField,
+  GeotraceField,
   PhotoField,
   FileField,
   RegionField,
   CalculateField,
+  NoteField,
 ] as const;
 
 export const LeafField = z.discriminatedUnion('type', leafFields);

@@ -1,10 +1,11 @@
 /**
  * Generates plausible answers for a form from its definition: used by catalog tests, demo seeding and benchmarks.
- * Each value satisfies its field's type, range and choices; cross-field rules are satisfied by `overrides`.
+ * Each value satisfies its field's type, range and choices (choice filters included, given the sample's other
+ * answers); cross-field rules are satisfied by `overrides`. Notes get no answer.
  */
 import type { Bounds, FormDefinition, LeafField } from './forms';
 import { idCheckChar, usccCheckChar } from './identifiers';
-import type { Answers } from './validate';
+import { choiceVerdict, compileChoiceFilter, type Answers, type ChoiceFilterPlan } from './validate';
 
 export interface SampleOptions {
   /** Source of variety for demo data; defaults to a fixed sequence so samples are reproducible. */
@@ -92,13 +93,79 @@ function leafValue(f: LeafField, o: Required<Pick<SampleOptions, 'random'>> & Sa
       const d = 0.001;
       return { type: 'Polygon', coordinates: [[[lng, lat], [lng + d, lat], [lng + d, lat + d], [lng, lat + d], [lng, lat]]] };
     }
+    case 'geotrace': {
+      const { lat, lng } = pointIn(f.bounds, rnd);
+      const d = 0.001;
+      return { type: 'LineString', coordinates: [[lng, lat], [lng + d, lat], [lng + d, lat + d]] };
+    }
     case 'photo':
     case 'file':
       return f.multiple ? [o.attachmentId ?? FIXED_ATTACHMENT] : (o.attachmentId ?? FIXED_ATTACHMENT);
     case 'region':
       return o.regionCode;
     case 'calculate':
+    case 'note':
       return undefined;
+  }
+}
+
+type SelectField = Extract<LeafField, { type: 'select_one' | 'select_multiple' }>;
+const filterPlans = new WeakMap<SelectField, ChoiceFilterPlan>();
+
+/**
+ * Re-pick the answer of a filtered select so that its choices pass the filter given `get` (the other answers).
+ * Prefers choices the filter accepts outright, then ones it cannot decide yet (an input is unanswered). Returns true
+ * when the answer changed.
+ */
+function fitChoiceFilter(f: LeafField, target: Answers, get: (name: string) => unknown): boolean {
+  if ((f.type !== 'select_one' && f.type !== 'select_multiple') || f.choiceFilter === undefined || target[f.name] === undefined) return false;
+  let plan = filterPlans.get(f);
+  if (!plan) filterPlans.set(f, (plan = compileChoiceFilter(f.choiceFilter)));
+  const env = { get, today: new Date().toISOString().slice(0, 10) };
+  const candidates = f.choices.filter((c) => c.value !== f.other?.value);
+  const verdict = new Map(f.choices.map((c) => [c.value, choiceVerdict(plan, c, env)]));
+  const passing = candidates.filter((c) => verdict.get(c.value) === true).map((c) => c.value);
+  const undecided = candidates.filter((c) => verdict.get(c.value) === null).map((c) => c.value);
+  const current = target[f.name];
+  let next: unknown = current;
+  if (f.type === 'select_one') {
+    const v = verdict.get(current as string);
+    // An accepted answer stays; otherwise the first accepted choice, else keep an undecided answer or take one.
+    if (v !== true) next = passing[0] ?? (v === null ? current : (undecided[0] ?? current));
+  } else {
+    const list = Array.isArray(current) ? (current as string[]) : [];
+    const kept = list.filter((v) => verdict.get(v) === true);
+    if (kept.length < list.length) {
+      // Top up to the minimum with other choices the filter accepts (or, failing those, cannot decide yet).
+      const pool = (passing.length ? passing : undecided).filter((v) => !kept.includes(v));
+      const picked = [...kept, ...pool].slice(0, Math.max(kept.length, f.minSelected ?? 1));
+      if (picked.length) next = picked;
+    }
+  }
+  if (JSON.stringify(next) === JSON.stringify(current)) return false;
+  target[f.name] = next;
+  return true;
+}
+
+/** Fit every filtered select to the answers around it; filters can chain (province → county → town), so repeat until settled. */
+function fitChoiceFilters(def: FormDefinition, out: Answers, fixed: ReadonlySet<string>) {
+  const top = (name: string) => (Object.hasOwn(out, name) ? out[name] : null);
+  for (let pass = 0; pass <= def.fields.length; pass++) {
+    let changed = false;
+    for (const f of def.fields) {
+      if (fixed.has(f.name)) continue;
+      if (f.type !== 'repeat') {
+        if (fitChoiceFilter(f, out, top)) changed = true;
+        continue;
+      }
+      const rows = out[f.name];
+      if (!Array.isArray(rows)) continue;
+      for (const row of rows as Answers[]) {
+        const get = (name: string) => (Object.hasOwn(row, name) ? row[name] : top(name));
+        for (const sf of f.fields) if (fitChoiceFilter(sf, row, get)) changed = true;
+      }
+    }
+    if (!changed) break;
   }
 }
 
@@ -129,5 +196,6 @@ export function generateSample(def: FormDefinition, overrides: Record<string, un
     if (v === undefined) delete out[k];
     else out[k] = v;
   }
+  fitChoiceFilters(def, out, new Set(Object.keys(overrides)));
   return out;
 }

@@ -9,17 +9,22 @@
  *  - `_region`: 12-digit region code at the form's level (a cell may also read `420999001001 青山社区`).
  *  - `_status`, `_form_version`, `_updated_at`: export only; ignored on import.
  * Cell formats (the same in CSV and XLSX, except that XLSX shows choice labels, 是/否 and real numbers):
- *  - select_one: the choice value (CSV) or its label (XLSX); import accepts either.
+ *  - select_one: the choice value (CSV) or its label (XLSX); import accepts either. Filtered choices that share a label
+ *    are told apart by the row's other answers.
  *  - select_multiple: values joined with `;` (CSV) or labels joined with `；` (XLSX); import splits on ; ； | and newlines,
  *    and also reads choices listed with 、 or commas (labels that contain those characters still match whole).
  *  - boolean: true/false (CSV) or 是/否 (XLSX); import also takes 1/0, yes/no, y/n, 有/无, √/×.
- *  - geopoint: `lat,lng` or `lat,lng,accuracy`. geoshape: WKT `POLYGON ((lng lat, …))`; import also takes GeoJSON.
+ *  - geopoint: `lat,lng` or `lat,lng,accuracy`. geoshape: WKT `POLYGON ((lng lat, …))`; geotrace: WKT
+ *    `LINESTRING (lng lat, …)`; import of either also takes GeoJSON.
  *  - date: YYYY-MM-DD (import also takes 2021/3/5, 2021年3月5日, 2021.3.5 and spreadsheet dates).
  *  - repeat group: JSON array of rows keyed by sub-field name. photo/file: attachment ids (export only: files cannot be
  *    imported from a spreadsheet, so templates leave them out and imports ignore those columns).
+ *  - note: no column at all (display text, no answer).
  */
 import { restoreCell } from './csv';
+import { holdsAnswer } from './form-fields';
 import type { Field, FormDefinition, LeafField, Localized } from './forms';
+import { choiceVerdict, compileChoiceFilter, type ChoiceFilterPlan } from './validate';
 import { isRegionCode } from './regions';
 
 export type CellValue = string | number | boolean | Date | null | undefined;
@@ -57,7 +62,7 @@ export interface Column {
 }
 
 function importableField(f: Field): boolean {
-  return f.type !== 'calculate' && f.type !== 'photo' && f.type !== 'file';
+  return holdsAnswer(f) && f.type !== 'calculate' && f.type !== 'photo' && f.type !== 'file';
 }
 
 function fieldColumn(f: Field): Column {
@@ -84,7 +89,7 @@ export function exportColumns(def: Pick<FormDefinition, 'fields'>): Column[] {
     metaColumn(META.status),
     metaColumn(META.formVersion),
     metaColumn(META.updatedAt),
-    ...def.fields.map(fieldColumn),
+    ...def.fields.filter(holdsAnswer).map(fieldColumn),
   ];
 }
 
@@ -129,6 +134,8 @@ export function columnFormat(col: Column, lang: 'zh' | 'en' = 'zh'): string {
       return zh ? '纬度,经度（如 30.5123,114.3012）' : 'lat,lng (e.g. 30.5123,114.3012)';
     case 'geoshape':
       return zh ? 'WKT 多边形，如 POLYGON ((114.30 30.51, 114.31 30.51, 114.31 30.52, 114.30 30.51))' : 'WKT polygon, e.g. POLYGON ((114.30 30.51, …))';
+    case 'geotrace':
+      return zh ? 'WKT 折线，如 LINESTRING (114.30 30.51, 114.31 30.52)' : 'WKT line, e.g. LINESTRING (114.30 30.51, 114.31 30.52)';
     case 'region':
       return zh ? '12位区划代码' : '12-digit region code';
     case 'repeat':
@@ -138,6 +145,8 @@ export function columnFormat(col: Column, lang: 'zh' | 'en' = 'zh'): string {
       return zh ? '附件编号（不能通过表格导入）' : 'Attachment ids (cannot be imported from a spreadsheet)';
     case 'calculate':
       return zh ? '自动计算（导入时忽略）' : 'Calculated (ignored on import)';
+    case 'note':
+      return '';
   }
 }
 
@@ -157,6 +166,13 @@ export function polygonToWkt(shape: unknown): string {
   const rings = (shape as { coordinates?: unknown })?.coordinates;
   if (!Array.isArray(rings)) return '';
   return `POLYGON (${rings.map((r) => `(${(r as number[][]).map((p) => `${p[0]} ${p[1]}`).join(', ')})`).join(', ')})`;
+}
+
+/** `LINESTRING (lng lat, …)` from a GeoJSON line. */
+export function lineToWkt(line: unknown): string {
+  const pts = (line as { coordinates?: unknown })?.coordinates;
+  if (!Array.isArray(pts)) return '';
+  return `LINESTRING (${(pts as number[][]).map((p) => `${p[0]} ${p[1]}`).join(', ')})`;
 }
 
 /**
@@ -186,6 +202,8 @@ export function formatCell(field: Field, value: unknown, style: CellStyle = 'cod
     }
     case 'geoshape':
       return polygonToWkt(value);
+    case 'geotrace':
+      return lineToWkt(value);
     case 'photo':
     case 'file':
       return Array.isArray(value) ? value.join(';') : String(value);
@@ -244,10 +262,43 @@ const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', '是', '有', '√', '✓',
 const FALSE_WORDS = new Set(['false', '0', 'no', 'n', '否', '无', '×', '✗', 'f']);
 
 function matchChoice(f: { choices: { value: string; label: Localized }[] }, s: string): string | undefined {
+  return matchingChoices(f, s)[0];
+}
+
+/** Every choice a cell can mean: its exact value, else every choice whose label or value matches it loosely. */
+function matchingChoices(f: { choices: { value: string; label: Localized }[] }, s: string): string[] {
   const exact = f.choices.find((c) => c.value === s);
-  if (exact) return exact.value;
+  if (exact) return [exact.value];
   const n = normalise(s).toLowerCase();
-  return f.choices.find((c) => normalise(c.label.zh).toLowerCase() === n || normalise(c.label.en).toLowerCase() === n || c.value.toLowerCase() === n)?.value;
+  return f.choices.filter((c) => normalise(c.label.zh).toLowerCase() === n || normalise(c.label.en).toLowerCase() === n || c.value.toLowerCase() === n).map((c) => c.value);
+}
+
+const filterPlans = new WeakMap<object, ChoiceFilterPlan>();
+
+/**
+ * Filtered choices may share a label (a town 城关镇 in two counties), and an XLSX export writes labels. Where a
+ * single-choice cell names several choices, take the one the row's other answers let through; filters can chain
+ * (county → town), so repeat until nothing changes. Anything still ambiguous keeps the first match.
+ */
+function pickFilteredChoices(layout: SheetLayout, cells: readonly CellValue[], data: Record<string, unknown>) {
+  const env = { get: (name: string) => (Object.hasOwn(data, name) ? data[name] : null), today: new Date().toISOString().slice(0, 10) };
+  for (let pass = 0; pass < layout.columns.length; pass++) {
+    let changed = false;
+    layout.columns.forEach((col, i) => {
+      const f = col?.field;
+      if (f?.type !== 'select_one' || f.choiceFilter === undefined || typeof data[f.name] !== 'string') return;
+      const values = matchingChoices(f, cellText(cells[i]));
+      if (values.length < 2) return;
+      let plan = filterPlans.get(f);
+      if (!plan) filterPlans.set(f, (plan = compileChoiceFilter(f.choiceFilter)));
+      const pick = values.find((v) => choiceVerdict(plan, f.choices.find((c) => c.value === v)!, env) === true);
+      if (pick !== undefined && pick !== data[f.name]) {
+        data[f.name] = pick;
+        changed = true;
+      }
+    });
+    if (!changed) break;
+  }
 }
 
 /**
@@ -293,6 +344,24 @@ export function wktToPolygon(s: string): { type: 'Polygon'; coordinates: number[
     rings.push(pts);
   }
   return rings.length ? { type: 'Polygon', coordinates: rings } : undefined;
+}
+
+/** `LINESTRING (x y, …)` → GeoJSON line, or undefined when it is not a WKT line string. */
+export function wktToLine(s: string): { type: 'LineString'; coordinates: number[][] } | undefined {
+  const m = /^LINESTRING\s*\(([^()]*)\)$/is.exec(s.trim());
+  if (!m) return undefined;
+  const pts = m[1]!.split(',').map((p) => p.trim().split(/\s+/).map(Number));
+  if (!pts.every((p) => (p.length === 2 || p.length === 3) && p.every(Number.isFinite))) return undefined;
+  return { type: 'LineString', coordinates: pts };
+}
+
+/** A GeoJSON cell (`{…}`) read as is; the validator checks its shape. */
+function geoJsonCell(text: string, bad: ParsedCell): ParsedCell {
+  try {
+    return OK(JSON.parse(text));
+  } catch {
+    return bad;
+  }
 }
 
 /**
@@ -351,15 +420,15 @@ export function parseCell(field: Field, raw: CellValue): ParsedCell {
     }
     case 'geoshape': {
       const bad = P('format-geoshape', '多边形应为 WKT（POLYGON ((经度 纬度, …))）或 GeoJSON', 'Polygons are WKT (POLYGON ((lng lat, …))) or GeoJSON');
-      if (text.startsWith('{')) {
-        try {
-          return OK(JSON.parse(text));
-        } catch {
-          return bad;
-        }
-      }
+      if (text.startsWith('{')) return geoJsonCell(text, bad);
       const p = wktToPolygon(text);
       return p ? OK(p) : bad;
+    }
+    case 'geotrace': {
+      const bad = P('format-geotrace', '线应为 WKT（LINESTRING (经度 纬度, …)）或 GeoJSON', 'Lines are WKT (LINESTRING (lng lat, …)) or GeoJSON');
+      if (text.startsWith('{')) return geoJsonCell(text, bad);
+      const l = wktToLine(text);
+      return l ? OK(l) : bad;
     }
     case 'region': {
       const code = /^(\d{12})/.exec(normalise(text))?.[1];
@@ -377,6 +446,7 @@ export function parseCell(field: Field, raw: CellValue): ParsedCell {
     case 'photo':
     case 'file':
     case 'calculate':
+    case 'note':
       return OK(undefined);
   }
 }
@@ -500,6 +570,7 @@ export function mapRow(layout: SheetLayout, cells: readonly CellValue[], rowNumb
     if (!r.ok) errors.push({ row: rowNumber, column: col.code, ...r.problem });
     else if (r.value !== undefined) data[col.code] = r.value;
   });
+  pickFilteredChoices(layout, cells, data);
   return { ...(key !== undefined ? { key } : {}), ...(regionCode !== undefined ? { regionCode } : {}), data, errors, empty };
 }
 

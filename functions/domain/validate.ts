@@ -5,14 +5,18 @@
  *  1. shape: answers is a plain object; prototype keys and unknown keys are rejected;
  *  2. types: every answer has its field's type (strings are NFC-normalised and trimmed; `null`/'' mean "no answer");
  *  3. relevance: answers to irrelevant fields are dropped (evaluated to a fixpoint, so chains of relevance settle);
- *  4. calculations are computed (a client-sent value for a calculated field is replaced);
- *  5. submit mode only: required / required-if, ranges, formats, min rows, field constraints, cross-field rules.
+ *  4. calculations are computed (a client-sent value for a calculated field is replaced; a value sent for a note,
+ *     which holds no answer, is dropped the same way);
+ *  5. submit mode only: required / required-if, ranges, formats, min rows, choice filters, field constraints,
+ *     cross-field rules.
  * Drafts may be partial: draft mode checks shapes, types, choices and size limits only, so unfinished work can always be saved.
+ * A choice filter depends on other answers, like a constraint, so it is a submit check: a draft keeps a choice that a
+ * later change of another answer filtered out, and the person sees it marked until they pick again.
  */
 import type { Bounds, Field, FormDefinition, LeafField, RepeatField } from './forms';
 import { allFields } from './form-fields';
 import { fieldMessage, type FieldError } from './errors';
-import { evaluate, evaluateCondition, parse, roundHalfAway, type EvalEnv, type Expr } from './expressions';
+import { evaluate, evaluateCondition, parse, references, roundHalfAway, type EvalEnv, type Expr } from './expressions';
 import { isUuid, isValidIdCard, isValidPhone, isValidUscc } from './identifiers';
 import { isRegionCode, levelOf } from './regions';
 
@@ -38,6 +42,39 @@ export interface ValidationResult {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_REGEX_INPUT = 10_000;
 
+type SelectField = Extract<LeafField, { type: 'select_one' | 'select_multiple' }>;
+export type Choice = SelectField['choices'][number];
+
+/** A select's choice filter, parsed in column mode, with the answers it reads. */
+export interface ChoiceFilterPlan {
+  expr: Expr;
+  /** Field names the filter reads (`${name}`). */
+  inputs: readonly string[];
+}
+
+/** Parse a choice filter (column mode). Throws ExpressionError on a syntax error, like `parse`. */
+export function compileChoiceFilter(source: string): ChoiceFilterPlan {
+  const expr = parse(source, { columns: true });
+  return { expr, inputs: references(expr) };
+}
+
+/**
+ * Does `choice` pass the filter, given the answers `env` reads? true: offered; false: filtered out (rejected on submit);
+ * null: not decided yet, because an answer the filter reads is missing (never rejected). An unknown result with every
+ * input answered (e.g. the choice lacks the column) counts as filtered out.
+ */
+export function choiceVerdict(filter: ChoiceFilterPlan, choice: Pick<Choice, 'columns'>, env: EvalEnv): boolean | null {
+  const columns = choice.columns;
+  const r = evaluateCondition(filter.expr, {
+    get: (name) => env.get(name),
+    today: env.today,
+    column: (name) => (columns && Object.hasOwn(columns, name) ? columns[name] : null),
+  });
+  if (r !== null) return r;
+  for (const name of filter.inputs) if (isEmpty(env.get(name))) return null;
+  return false;
+}
+
 interface CompiledField {
   field: Field;
   required?: Expr;
@@ -53,6 +90,9 @@ interface CompiledField {
   path: string;
   /** The choice values of a select field, for O(1) membership. */
   choiceSet?: ReadonlySet<string>;
+  /** A select's choice filter and its choices by value (set together). */
+  choiceFilter?: ChoiceFilterPlan;
+  choiceByValue?: ReadonlyMap<string, Choice>;
   /** Relevance, "other" or a calculation can change this field's answer while settling. */
   dynamic: boolean;
 }
@@ -89,7 +129,13 @@ function compileField(f: Field, siblings: readonly Field[], top: boolean): Compi
       c.otherOf = { name: s.name, value: s.other.value };
     }
   }
-  if (f.type === 'select_one' || f.type === 'select_multiple') c.choiceSet = new Set(f.choices.map((x) => x.value));
+  if (f.type === 'select_one' || f.type === 'select_multiple') {
+    c.choiceSet = new Set(f.choices.map((x) => x.value));
+    if (f.choiceFilter !== undefined) {
+      c.choiceFilter = compileChoiceFilter(f.choiceFilter);
+      c.choiceByValue = new Map(f.choices.map((x) => [x.value, x]));
+    }
+  }
   if (f.type === 'repeat') {
     c.sub = new Map(f.fields.map((sf) => [sf.name, compileField(sf, f.fields, false)]));
     c.rows = planLevel(c.sub);
@@ -325,6 +371,8 @@ class Run {
         return this.point(raw, path, f.bounds);
       case 'geoshape':
         return this.shape(raw, path, f.bounds, f.maxVertices);
+      case 'geotrace':
+        return this.trace(raw, path, f.bounds, f.maxVertices);
       case 'photo':
       case 'file': {
         if (f.multiple) {
@@ -347,6 +395,8 @@ class Run {
       }
       case 'calculate':
         return undefined; // always recomputed
+      case 'note':
+        return undefined; // display text: never holds an answer
     }
   }
 
@@ -433,6 +483,32 @@ class Run {
       out.push(pts);
     }
     return { type: 'Polygon', coordinates: out };
+  }
+
+  /** A GeoJSON LineString: [lng, lat] (or [lng, lat, alt], altitude dropped) vertices, at least two distinct. */
+  trace(raw: unknown, path: string, bounds: Bounds | undefined, maxVertices: number) {
+    if (!isPlainObject(raw) || raw.type !== 'LineString' || !Array.isArray(raw.coordinates) || Object.keys(raw).length !== 2) {
+      return void this.err(path, 'geotrace');
+    }
+    const pts = raw.coordinates as unknown[];
+    if (pts.length > maxVertices) return void this.err(path, 'too-many-vertices', { max: maxVertices });
+    const out: number[][] = [];
+    const distinct = new Set<string>();
+    for (const p of pts) {
+      if (!Array.isArray(p) || p.length < 2 || p.length > 3 || !p.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+        return void this.err(path, 'geotrace');
+      }
+      const [ln, la] = p as number[];
+      if (Math.abs(la!) > 90 || Math.abs(ln!) > 180) return void this.err(path, 'out-of-bounds');
+      if (this.opts.mode === 'submit' && bounds && (la! < bounds.minLat || la! > bounds.maxLat || ln! < bounds.minLng || ln! > bounds.maxLng)) {
+        return void this.err(path, 'out-of-bounds');
+      }
+      out.push([ln!, la!]);
+      distinct.add(`${ln},${la}`);
+    }
+    // Repeated vertices (a pause while tracing) are kept; a line needs two distinct places.
+    if (distinct.size < 2) return void this.err(path, 'geotrace');
+    return { type: 'LineString', coordinates: out };
   }
 }
 
@@ -577,7 +653,7 @@ function repeatRows(run: Run, c: CompiledField, f: RepeatField, raw: unknown, pa
 /** The submit-mode checks of one field; `env` is the field's level (top, or its row) with no `.` value. */
 function checkSubmitted(run: Run, c: CompiledField, env: Env, path: string, value: unknown) {
   const f = c.field;
-  if (f.type === 'calculate') return;
+  if (f.type === 'calculate' || f.type === 'note') return;
   if (!fieldIsRelevant(c, env)) return;
   const required = c.otherOf !== undefined || f.required === true || (c.required !== undefined && evaluateCondition(c.required, env) === true);
   if (isEmpty(value)) {
@@ -589,6 +665,16 @@ function checkSubmitted(run: Run, c: CompiledField, env: Env, path: string, valu
     const n = (value as unknown[]).length;
     if (n < f.minRows) run.err(path, 'min-rows', { min: f.minRows });
     return;
+  }
+  if (c.choiceFilter) {
+    const filter = c.choiceFilter;
+    const byValue = c.choiceByValue!;
+    const check = (v: unknown, p: string) => {
+      const choice = typeof v === 'string' ? byValue.get(v) : undefined;
+      if (choice && choiceVerdict(filter, choice, env) === false) run.err(p, 'choice', {}, fieldMessage('choice-filtered'));
+    };
+    if (Array.isArray(value)) value.forEach((v, i) => check(v, `${path}[${i}]`));
+    else check(value, path);
   }
   for (const k of c.constraints) {
     if (typeof value === 'string' && value.length > MAX_REGEX_INPUT) continue;

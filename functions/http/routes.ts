@@ -12,7 +12,7 @@ export interface RouteDef {
   /** API Gateway path syntax: `/api/submissions/{id}`. */
   path: string;
   /** Module under functions/http/handlers/ and its exported handler. */
-  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress' | 'data' | 'members';
+  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress' | 'data' | 'members' | 'forms';
   handler: string;
   /** false only for health and the local login. */
   auth: boolean;
@@ -30,12 +30,18 @@ export interface RouteDef {
      */
     identity?: true;
   };
+  /**
+   * The route takes a file as its body instead of JSON: the content types it accepts and the largest body in bytes.
+   * API Gateway hands such bodies to Lambda base64-encoded; the local server does the same.
+   */
+  binaryBody?: { types: readonly string[]; maxBytes: number };
   /** Local mode only (the AWS stack uses Cognito instead). */
   localOnly?: boolean;
   /** Why a GET writes (it must say; the route test checks that no other GET does): the write is a side effect of reading. */
   readSideEffect?: string;
 }
 
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const ALL: readonly Role[] = ['admin', 'reviewer', 'staff', 'viewer'];
 const WORKERS: readonly Role[] = ['admin', 'reviewer', 'staff'];
 const dir = { id: 'directory', access: 'read' } as const;
@@ -57,6 +63,18 @@ export const ROUTES: readonly RouteDef[] = [
   {
     method: 'GET', path: '/api/forms/{formId}/versions/{version}', module: 'reference', handler: 'getFormVersion', auth: true, roles: ALL,
     uses: { tables: [dir] },
+  },
+  {
+    method: 'POST', path: '/api/forms/xlsform', module: 'forms', handler: 'previewXlsform', auth: true, roles: ['admin'], uses: { tables: [dir] },
+    binaryBody: { types: [XLSX], maxBytes: 2 * 1024 * 1024 },
+  },
+  { method: 'POST', path: '/api/forms', module: 'forms', handler: 'publish', auth: true, roles: ['admin'], uses: { tables: [{ id: 'directory', access: 'write' }] } },
+  { method: 'GET', path: '/api/forms/{formId}/xlsform', module: 'forms', handler: 'downloadXlsform', auth: true, roles: ['admin', 'reviewer'], uses: { tables: [dir] } },
+  { method: 'GET', path: '/api/forms/{formId}/versions', module: 'forms', handler: 'versions', auth: true, roles: ['admin', 'reviewer'], uses: { tables: [dir] } },
+  { method: 'GET', path: '/api/forms/{formId}/diff', module: 'forms', handler: 'diff', auth: true, roles: ALL, uses: { tables: [dir] } },
+  {
+    method: 'POST', path: '/api/forms/{formId}/retire', module: 'forms', handler: 'retire', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }] },
   },
   {
     method: 'GET', path: '/api/submissions', module: 'submissions', handler: 'list', auth: true, roles: WORKERS,

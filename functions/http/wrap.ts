@@ -28,6 +28,8 @@ export interface Request {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A file instead of JSON (its content-type in `headers`); sent base64-encoded, as API Gateway expects. */
+  bytes?: Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -121,18 +123,26 @@ export function endpoint(module: string, handler: string, fn: Fn) {
         user = member.username;
         principal = member;
       }
-      const body = parseBody(event, headers);
+      // The role gate before the body: a caller outside it learns nothing about what the route would accept.
       if (route.auth && !route.roles.includes(principal.role)) throw new DomainError('access.forbidden', `The ${principal.role} role cannot do this`);
+      const body = route.binaryBody ? parseFileBody(event, headers, route.binaryBody) : parseBody(event, headers);
       const query: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) params[k] = v;
       const reply = await fn({ event, params, query, headers, body, principal, session, ports, requestId });
-      result = {
-        statusCode: reply.status,
-        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(reply.headers ?? {}) },
-        body: reply.body === undefined ? '' : JSON.stringify(reply.body),
-      };
+      result = reply.bytes
+        ? {
+            statusCode: reply.status,
+            headers: { 'cache-control': 'no-store', ...(reply.headers ?? {}) },
+            body: Buffer.from(reply.bytes).toString('base64'),
+            isBase64Encoded: true,
+          }
+        : {
+            statusCode: reply.status,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(reply.headers ?? {}) },
+            body: reply.body === undefined ? '' : JSON.stringify(reply.body),
+          };
     } catch (e) {
       if (e instanceof DomainError) {
         result = problemFor(e.code, e.detail, e.errors, requestId);
@@ -190,6 +200,22 @@ export function isTransientFailure(e: unknown): boolean {
   if (err.name === 'TimeoutError' || (err.code && NETWORK_CODES.has(err.code)) || (err.cause?.code && NETWORK_CODES.has(err.cause.code))) return true;
   const status = err.$metadata?.httpStatusCode;
   return status === 503 || status === 429;
+}
+
+/** A file body (routes with `binaryBody`): its bytes, when the content type is one the route takes and it is not too large. */
+function parseFileBody(event: HttpEvent, headers: Record<string, string>, accepts: { types: readonly string[]; maxBytes: number }): Uint8Array | undefined {
+  const raw = event.body ?? '';
+  const declared = Number(headers['content-length'] ?? NaN);
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if ((Number.isFinite(declared) && declared > accepts.maxBytes) || bytes.length > accepts.maxBytes) {
+    throw new DomainError('request.too-large', `Files are limited to ${accepts.maxBytes / 1024 / 1024} MB here`);
+  }
+  if (bytes.length === 0) return undefined;
+  const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!accepts.types.includes(type)) {
+    throw new DomainError('request.unsupported-media-type', `Send the file with Content-Type: ${accepts.types.join(' or ')}`);
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 function parseBody(event: HttpEvent, headers: Record<string, string>): unknown {

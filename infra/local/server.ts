@@ -73,7 +73,11 @@ async function send(res: ServerResponse, r: HttpResult) {
 }
 
 /** Read the body, stopping as soon as it exceeds the limit (a 6 MB body is never buffered). */
-function readBody(req: IncomingMessage): Promise<{ text: string; tooLarge: boolean }> {
+/**
+ * The request body, at most `limit` bytes: as text, or — for routes that take a file — base64 (API Gateway's
+ * `isBase64Encoded` convention for binary bodies).
+ */
+function readBody(req: IncomingMessage, limit: number, binary: boolean): Promise<{ text: string; tooLarge: boolean }> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -81,14 +85,14 @@ function readBody(req: IncomingMessage): Promise<{ text: string; tooLarge: boole
     req.on('data', (c: Buffer) => {
       if (tooLarge) return;
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         tooLarge = true;
         chunks.length = 0;
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolveBody({ text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge }));
+    req.on('end', () => resolveBody({ text: tooLarge ? '' : Buffer.concat(chunks).toString(binary ? 'base64' : 'utf8'), tooLarge }));
     req.on('error', reject);
   });
 }
@@ -115,8 +119,9 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, op
       return send(res, problemFor('auth.invalid-token', 'The token is invalid or has expired; log in again', undefined, requestId));
     }
   }
-  const { text, tooLarge } = await readBody(req);
-  if (tooLarge) return send(res, problemFor('request.too-large', `Bodies are limited to ${MAX_BODY_BYTES / 1024} KB`, undefined, requestId));
+  const limit = m.route.binaryBody?.maxBytes ?? MAX_BODY_BYTES;
+  const { text, tooLarge } = await readBody(req, limit, m.route.binaryBody !== undefined);
+  if (tooLarge) return send(res, problemFor('request.too-large', `Bodies are limited to ${Math.round(limit / 1024)} KB here`, undefined, requestId));
 
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
@@ -131,7 +136,7 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, op
     queryStringParameters: Object.keys(query).length ? query : undefined,
     pathParameters: Object.keys(m.params).length ? m.params : undefined,
     body: text.length ? text : undefined,
-    isBase64Encoded: false,
+    isBase64Encoded: m.route.binaryBody !== undefined,
     requestContext: {
       requestId,
       http: { method, path: url.pathname, sourceIp: req.socket.remoteAddress },

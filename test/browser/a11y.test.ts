@@ -1,4 +1,4 @@
-/** axe-core on the pages of the review, dashboard, admin and members areas (and login, my account): no serious or critical violations. */
+/** axe-core on the pages of the review, dashboard, admin, members and forms areas (and login, my account): no serious or critical violations. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { axeViolations, launchBrowser, signIn, startWebStack } from './support';
@@ -91,6 +91,23 @@ describe('accessibility (axe: no serious or critical violations)', () => {
     await page.goto(`${stack.url}/account`);
     await page.getByLabel('当前密码').waitFor();
     expect(await axeViolations(page), 'my account').toEqual([]);
+    await ctx.close();
+  });
+
+  it('forms: the list, a form page and the upload page', async () => {
+    const ctx = await browser.newContext();
+    const page = await signIn(ctx, stack.url, 'admin');
+    await page.goto(`${stack.url}/forms`);
+    await page.locator(`tr[data-form="${FORM}"]`).waitFor();
+    expect(await axeViolations(page), 'forms').toEqual([]);
+
+    await page.goto(`${stack.url}/forms/${FORM}`);
+    await page.locator('tr[data-version="1"]').waitFor();
+    expect(await axeViolations(page), 'form page').toEqual([]);
+
+    await page.goto(`${stack.url}/forms/upload`);
+    await page.getByLabel('XLSForm 文件（.xlsx）').waitFor();
+    expect(await axeViolations(page), 'upload').toEqual([]);
     await ctx.close();
   });
 });

@@ -308,6 +308,29 @@ export function portConformance(opts: ConformanceOptions) {
       expect((await ports.directory.listForms()).find((f) => f.id === id)!.version).toBe(2);
     });
 
+    it('form versions list newest first with who published them; retiring keeps across a new version and comes back', async () => {
+      const base = (await ports.directory.currentForm(FORM))!;
+      const id = `housing.conformance-${randomUUID().slice(0, 8)}`;
+      expect(await ports.directory.formVersions(id)).toEqual([]);
+      expect(await ports.directory.setFormRetired(id, { by: 'admin', at: '2021-11-09T00:00:00.000Z' })).toBeUndefined();
+      await ports.directory.publishForm({ ...base, id, version: 1 });
+      await ports.directory.publishForm({ ...base, id, version: 2, fields: base.fields.slice(0, 3) }, { by: 'admin-1', at: '2021-11-10T08:00:00.000Z' });
+      expect(await ports.directory.formVersions(id)).toEqual([
+        { version: 2, title: base.title, fields: 3, publishedAt: '2021-11-10T08:00:00.000Z', publishedBy: 'admin-1' },
+        { version: 1, title: base.title, fields: base.fields.length },
+      ]);
+      expect(await ports.directory.formRetired(id)).toBe(false);
+      const retired = await ports.directory.setFormRetired(id, { by: 'admin-1', at: '2021-11-11T08:00:00.000Z' });
+      expect(retired).toMatchObject({ id, version: 2, retired: true, retiredAt: '2021-11-11T08:00:00.000Z', retiredBy: 'admin-1' });
+      expect(await ports.directory.formRetired(id)).toBe(true);
+      await ports.directory.publishForm({ ...base, id, version: 3 });
+      expect((await ports.directory.listForms()).find((f) => f.id === id)).toMatchObject({ version: 3, retired: true });
+      const back = await ports.directory.setFormRetired(id, undefined);
+      expect(back).toEqual({ id, version: 3, sector: base.sector, part: base.part, title: base.title, regionLevel: base.regionLevel });
+      expect(await ports.directory.formRetired(id)).toBe(false);
+      expect((await ports.directory.listForms()).find((f) => f.id === id)!.retired).toBeUndefined();
+    });
+
     it('members are listed by username; settings and local logins round-trip', async () => {
       const sub = randomUUID();
       await ports.directory.putMember({ userId: sub, username: 'zz-conformance', displayName: '测试', role: 'staff', sector: 'forestry', regions: [TOWNSHIP] });

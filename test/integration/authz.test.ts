@@ -670,6 +670,26 @@ const MATRIX: Record<string, RouteCheck> = {
       t.check();
     },
   },
+  'POST /api/forms': {
+    roles: ADMIN,
+    async run() {
+      // Everyone but the administrator is refused a publish of a valid definition, and nothing is published.
+      const t = new Table();
+      const base = (await admin.get('/api/forms/emergency.shelter')).body as FormDefinition;
+      for (const a of ACCOUNTS) {
+        const id = `emergency.authz-${a.username.replace(/[^a-z0-9]/g, '')}`;
+        const r = await a.client.post('/api/forms', { definition: { ...base, id } });
+        t.row(a.username, 'publish a new form', a.role === 'admin' ? '201 1' : 403, r.status === 201 ? `201 ${r.body.version}` : r.status);
+        t.row(a.username, 'published?', a.role === 'admin' ? 200 : 404, (await admin.get(`/api/forms/${id}`)).status);
+      }
+      t.check();
+    },
+  },
+  'POST /api/forms/xlsform': gate('POST', '/api/forms/xlsform', ADMIN),
+  'GET /api/forms/{formId}/xlsform': gate('GET', '/api/forms/{formId}/xlsform', REVIEWERS),
+  'GET /api/forms/{formId}/versions': gate('GET', '/api/forms/{formId}/versions', REVIEWERS),
+  'GET /api/forms/{formId}/diff': gate('GET', '/api/forms/{formId}/diff', ALL),
+  'POST /api/forms/{formId}/retire': gate('POST', '/api/forms/{formId}/retire', ADMIN),
   'GET /api/members/drift': gate('GET', '/api/members/drift', ADMIN),
   'POST /api/members/import': gate('POST', '/api/members/import', ADMIN),
   'GET /api/members/import/{id}': gate('GET', '/api/members/import/{id}', ADMIN),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  columnReferences,
   evaluate,
   evaluateCondition,
   ExpressionError,
@@ -675,5 +676,72 @@ describe('evaluate: wrong runtime types and hostile data', () => {
     const env: EvalEnv = { get: (n) => (asked.push(n), n === 'constructor' ? 'c' : undefined), today: TODAY };
     expect(evaluate(parse("${constructor} = 'c' and ${to_string} = ''"), env)).toBe(true);
     expect(asked).toEqual(['constructor', 'to_string']);
+  });
+});
+
+describe('column mode (choice filters)', () => {
+  const col = (src: string) => parse(src, { columns: true });
+  const cols = (columns: Record<string, unknown>, data: Record<string, unknown> = {}): EvalEnv => ({ ...envOf(data), column: (n) => (Object.hasOwn(columns, n) ? columns[n] : undefined) });
+  const colCheck = (src: string, known: Record<string, ValueType> = { cf: 'string', pastel: 'string' }) =>
+    typeCheck(col(src), resolve, undefined, (n) => (Object.hasOwn(known, n) ? known[n] : undefined)).issues.map((i) => i.code);
+
+  it('reads a bare name as a column of the choice, on either side, next to ${field} answers', () => {
+    const e = col('cf = ${s}');
+    expect(e).toEqual({ kind: 'binary', pos: 3, op: '=', left: { kind: 'col', pos: 0, name: 'cf' }, right: { kind: 'ref', pos: 5, name: 's' } });
+    expect(col('${s}=cf')).toMatchObject({ left: { kind: 'ref' }, right: { kind: 'col', name: 'cf' } });
+    expect(evaluate(e, cols({ cf: 'hubei' }, { s: 'hubei' }))).toBe(true);
+    expect(evaluate(e, cols({ cf: 'hunan' }, { s: 'hubei' }))).toBe(false);
+    expect(evaluateCondition(col("pastel = 'yes'"), cols({ pastel: 'yes' }))).toBe(true);
+  });
+
+  it('keeps function calls, keywords and literals: only a bare word not followed by ( is a column', () => {
+    expect(col("not(pastel = 'yes') and cf != 'x' or cf mod 2 = 0")).toMatchObject({ kind: 'binary', op: 'or' });
+    expect(evaluateCondition(col("selected(${l}, cf)"), cols({ cf: 'b' }, { l: ['a', 'b'] }))).toBe(true);
+    expect(col('true')).toEqual({ kind: 'col', pos: 0, name: 'true' }); // a bare word is a column, consistently
+    expect(col('true()')).toMatchObject({ kind: 'call', name: 'true' });
+  });
+
+  it('refuses names that cannot be columns', () => {
+    for (const [src, pos] of [['CF = 1', 0], ['cf-x = 1', 0], ['and', 0], ['cf cf', 3]] as const) {
+      let err: unknown;
+      try {
+        col(src);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, src).toBeInstanceOf(ExpressionError);
+      expect((err as ExpressionError).code).toBe('expr.syntax');
+      expect((err as ExpressionError).position, src).toBe(pos);
+    }
+    expect(col('cf - 1')).toMatchObject({ op: '-' });
+  });
+
+  it('a bare name stays a syntax error without column mode', () => {
+    for (const src of ['cf = ${s}', "${s} = pastel", "pastel = 'yes'"]) expect(() => parse(src), src).toThrow(ExpressionError);
+    expect(() => parse('cf = ${s}', {})).toThrow(ExpressionError);
+  });
+
+  it('lists columns apart from field references', () => {
+    const e = col("cf = ${s} or pastel = cf and ${t} = ''");
+    expect(columnReferences(e)).toEqual(['cf', 'pastel']);
+    expect(references(e)).toEqual(['s', 't']);
+    expect(columnReferences(parse('${a} = 1'))).toEqual([]);
+  });
+
+  it('type-checks columns as text and reports unknown ones', () => {
+    expect(colCheck('cf = ${s}')).toEqual([]);
+    expect(colCheck('colour = ${s}')).toEqual(['expr.unknown-column']);
+    expect(colCheck('cf > ${n}')).toEqual(['expr.type']);
+    expect(colCheck('number(cf) > ${n}')).toEqual([]);
+    // Without a column resolver every column is unknown (a hand-built tree in a normal expression).
+    expect(typeCheck(col('cf = 1'), resolve).issues.map((i) => i.code)).toEqual(['expr.unknown-column']);
+  });
+
+  it('a missing column value is unknown (so `cf = \'\'` tests for it); no column source reads as unknown', () => {
+    expect(evaluate(col('cf = ${s}'), cols({}, { s: 'x' }))).toBeNull();
+    expect(evaluate(col("cf = ''"), cols({}))).toBe(true);
+    expect(evaluate(col("cf = ''"), cols({ cf: 'a' }))).toBe(false);
+    expect(evaluate(col('cf'), envOf())).toBeNull();
+    expect(evaluate(col('cf = 1'), { ...envOf(), column: () => { throw new Error('boom'); } })).toBeNull();
   });
 });

@@ -12,11 +12,13 @@ import {
   exportColumns,
   formatCell,
   headerLabel,
+  lineToWkt,
   mapRow,
   parseCell,
   polygonToWkt,
   readLayout,
   templateColumns,
+  wktToLine,
   wktToPolygon,
 } from '../../functions/domain/tabular';
 import { validate } from '../../functions/domain/validate';
@@ -37,11 +39,11 @@ describe.each(CATALOG.map((e) => [e.definition.id, e] as const))('%s as a table'
     }
   });
 
-  it('template columns are _id, _region and every field but calculations, photos and files', () => {
+  it('template columns are _id, _region and every field but calculations, photos, files and notes', () => {
     const cols = templateColumns(def).map((c) => c.code);
     expect(cols.slice(0, 2)).toEqual(['_id', '_region']);
-    expect(cols.slice(2)).toEqual(def.fields.filter((f) => !['calculate', 'photo', 'file'].includes(f.type)).map((f) => f.name));
-    expect(exportColumns(def).map((c) => c.code).slice(5)).toEqual(def.fields.map((f) => f.name));
+    expect(cols.slice(2)).toEqual(def.fields.filter((f) => !['calculate', 'photo', 'file', 'note'].includes(f.type)).map((f) => f.name));
+    expect(exportColumns(def).map((c) => c.code).slice(5)).toEqual(def.fields.filter((f) => f.type !== 'note').map((f) => f.name));
   });
 
   it('a template-shaped sheet maps back to the same answers', () => {
@@ -84,6 +86,8 @@ const one = f({
 const many = f({ ...(one as object), name: 'm', type: 'select_multiple' });
 const point = f({ name: 'p', label: { zh: '位置', en: 'Point' }, type: 'geopoint', required: false, constraints: [] });
 const shape = f({ name: 's', label: { zh: '面', en: 'Shape' }, type: 'geoshape', required: false, constraints: [], maxVertices: 100 });
+const trace = f({ name: 'l', label: { zh: '线', en: 'Line' }, type: 'geotrace', required: false, constraints: [], maxVertices: 100 });
+const note = f({ name: 'n', label: { zh: '说明', en: 'Note' }, type: 'note' });
 
 describe('parseCell reads what spreadsheets hold', () => {
   it.each([
@@ -117,6 +121,9 @@ describe('parseCell reads what spreadsheets hold', () => {
     [point, '30.5,114.3', { lat: 30.5, lng: 114.3 }],
     [point, '30.5，114.3', { lat: 30.5, lng: 114.3 }],
     [point, "'-30.5,114.3,5", { lat: -30.5, lng: 114.3, accuracy: 5 }],
+    [trace, 'LINESTRING (114.3 30.5, 114.31 30.52)', { type: 'LineString', coordinates: [[114.3, 30.5], [114.31, 30.52]] }],
+    [trace, '{"type":"LineString","coordinates":[[1,2],[3,4]]}', { type: 'LineString', coordinates: [[1, 2], [3, 4]] }],
+    [note, 'anything', undefined],
     [text, 13800138000, '13800138000'],
     [text, "'=1+1", '=1+1'],
     [text, '', undefined],
@@ -136,6 +143,8 @@ describe('parseCell reads what spreadsheets hold', () => {
     [many, '洪水;地震', 'choice'],
     [point, '30.5', 'format-geopoint'],
     [shape, 'POLYGON ((1 2, 3 4) junk)', 'format-geoshape'],
+    [trace, 'LINESTRING (1 2, 3)', 'format-geotrace'],
+    [trace, 'POLYGON ((1 2, 3 4, 5 6, 1 2))', 'format-geotrace'],
   ])('%#: %j is a problem', (field, raw, code) => {
     const r = parseCell(field as Field, raw as never);
     expect(r.ok).toBe(false);
@@ -153,6 +162,14 @@ describe('parseCell reads what spreadsheets hold', () => {
     expect(parseCell(shape, JSON.stringify(poly))).toEqual({ ok: true, value: poly });
     expect(wktToPolygon('polygon((1 2,3 4,5 6,1 2))')).toEqual({ type: 'Polygon', coordinates: [[[1, 2], [3, 4], [5, 6], [1, 2]]] });
     expect(wktToPolygon('POINT (1 2)')).toBeUndefined();
+  });
+
+  it('writes and reads WKT lines', () => {
+    const l = { type: 'LineString', coordinates: [[114.3, 30.5], [114.31, 30.52], [114.32, 30.5]] };
+    expect(lineToWkt(l)).toBe('LINESTRING (114.3 30.5, 114.31 30.52, 114.32 30.5)');
+    expect(wktToLine(lineToWkt(l))).toEqual(l);
+    expect(formatCell(trace, l)).toBe(lineToWkt(l));
+    expect(wktToLine('POINT (1 2)')).toBeUndefined();
   });
 
   it('cellText turns spreadsheet values into text', () => {

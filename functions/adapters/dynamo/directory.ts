@@ -2,11 +2,12 @@
  * Directory repository: form versions, regions, members and local users under prefixed keys of one table.
  * Published form versions are immutable, so they are cached in memory for the life of the process.
  */
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { FormDefinition } from '#domain/forms';
 import type { Region } from '#domain/regions';
-import { isActiveAdmin, LastAdmin, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
+import { isActiveAdmin, LastAdmin, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type FormVersionInfo, type Publication, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
+import { formSummary, versionInfo } from '../form-record';
 import { storedMember } from '../member-record';
 import { DIRECTORY, tableName } from './tables';
 
@@ -23,10 +24,18 @@ function failedConditions(e: unknown): number[] | undefined {
   return failed.length ? failed : undefined;
 }
 
+/** The FORMS item: the summary, with the retired state kept in its own attribute (publishing never clears it). */
+function summaryOf(item: Record<string, unknown>): FormSummary {
+  const s = item.summary as FormSummary;
+  const r = item.retired as Publication | undefined;
+  return r ? { ...s, retired: true, retiredAt: r.at, retiredBy: r.by } : s;
+}
+
 export class DynamoDirectoryStore implements DirectoryStore {
   private readonly table: string;
   private readonly versions = new Map<string, FormDefinition>();
   private current = new Map<string, { version: number; at: number }>();
+  private readonly retired = new Map<string, { retired: boolean; at: number }>();
   private regionCache?: { regions: Region[]; at: number };
 
   constructor(private readonly db: DynamoDBDocumentClient, env?: Record<string, string | undefined>) {
@@ -49,7 +58,7 @@ export class DynamoDirectoryStore implements DirectoryStore {
   /** listForms(): summaries of the current version of every form. */
   async listForms(): Promise<FormSummary[]> {
     const items = await this.query('FORMS');
-    return items.map((i) => i.summary as FormSummary).sort((a, b) => a.id.localeCompare(b.id));
+    return items.map(summaryOf).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   async currentForm(formId: string): Promise<FormDefinition | undefined> {
@@ -78,14 +87,16 @@ export class DynamoDirectoryStore implements DirectoryStore {
   }
 
   /** Publish a version: the version item is written once (never overwritten), then the current pointer and summary move. */
-  async publishForm(def: FormDefinition): Promise<void> {
-    const summary: FormSummary = { id: def.id, version: def.version, sector: def.sector, part: def.part, title: def.title, regionLevel: def.regionLevel };
-    await this.publishItems(def, summary);
+  async publishForm(def: FormDefinition, published?: Publication): Promise<void> {
+    await this.publishItems(def, formSummary(def), published);
     this.current.delete(def.id);
   }
 
-  /** The version item (conditional: an existing version → WriteConflict), the pointer and the summary, in one transaction. */
-  private async publishItems(def: FormDefinition, summary: FormSummary): Promise<void> {
+  /**
+   * The version item (conditional: an existing version → WriteConflict), the pointer and the summary, in one transaction.
+   * The summary is updated, not replaced, so the form's `retired` attribute survives a new version.
+   */
+  private async publishItems(def: FormDefinition, summary: FormSummary, published: Publication | undefined): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -93,18 +104,62 @@ export class DynamoDirectoryStore implements DirectoryStore {
             {
               Put: {
                 TableName: this.table,
-                Item: { pk: `FORM#${def.id}`, sk: `V#${pad(def.version)}`, definition: JSON.stringify(def) },
+                Item: { pk: `FORM#${def.id}`, sk: `V#${pad(def.version)}`, definition: JSON.stringify(def), ...(published ? { published } : {}) },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
             { Put: { TableName: this.table, Item: { pk: `FORM#${def.id}`, sk: 'CURRENT', version: def.version } } },
-            { Put: { TableName: this.table, Item: { pk: 'FORMS', sk: def.id, summary } } },
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: 'FORMS', sk: def.id },
+                UpdateExpression: 'SET summary = :s',
+                ExpressionAttributeValues: { ':s': summary },
+              },
+            },
           ],
         }),
       );
     } catch (e) {
       const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
       if ((e as Error).name === 'TransactionCanceledException' && reasons.some((r) => r.Code === 'ConditionalCheckFailed')) throw new WriteConflict();
+      throw e;
+    }
+  }
+
+  async formVersions(formId: string): Promise<FormVersionInfo[]> {
+    const items = await this.query(`FORM#${formId}`);
+    return items
+      .filter((i) => String(i.sk).startsWith('V#'))
+      .map((i) => versionInfo(JSON.parse(String(i.definition)) as FormDefinition, i.published as Publication | undefined))
+      .sort((a, b) => b.version - a.version);
+  }
+
+  async formRetired(formId: string): Promise<boolean> {
+    const hit = this.retired.get(formId);
+    if (hit && Date.now() - hit.at < CURRENT_TTL_MS) return hit.retired;
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: 'FORMS', sk: formId }, ProjectionExpression: 'retired' }));
+    const retired = Boolean(r.Item?.retired);
+    this.retired.set(formId, { retired, at: Date.now() });
+    return retired;
+  }
+
+  async setFormRetired(formId: string, retired: Publication | undefined): Promise<FormSummary | undefined> {
+    this.retired.delete(formId);
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: 'FORMS', sk: formId },
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: retired ? 'SET retired = :r' : 'REMOVE retired',
+          ...(retired ? { ExpressionAttributeValues: { ':r': { at: retired.at, by: retired.by } } } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return summaryOf(r.Attributes ?? {});
+    } catch (e) {
+      if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
       throw e;
     }
   }

@@ -163,6 +163,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE local_users ADD COLUMN password_changed_at TEXT;
     `,
   },
+  {
+    version: 3,
+    name: 'forms published at run time: who published each version, retired forms',
+    sql: `
+      -- {"by","at"} of the publication; NULL for versions seeded before it was recorded.
+      ALTER TABLE form_versions ADD COLUMN published TEXT;
+      -- {"at","by"} while the form is retired (takes no new records); NULL otherwise.
+      ALTER TABLE forms ADD COLUMN retired TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

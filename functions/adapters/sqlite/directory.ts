@@ -5,7 +5,8 @@
  */
 import type { FormDefinition } from '#domain/forms';
 import type { Region } from '#domain/regions';
-import { isActiveAdmin, LastAdmin, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
+import { formSummary, versionInfo } from '../form-record';
+import { isActiveAdmin, LastAdmin, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type FormVersionInfo, type Publication, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
 import { inTransaction, type Db } from './database';
 import { storedMember } from '../member-record';
 
@@ -24,19 +25,41 @@ function toLogin(r: LoginRow): LocalLogin {
   };
 }
 
+interface FormRow {
+  summary: string;
+  retired: string | null;
+}
+
+/** The stored summary with the retired state (kept apart so that publishing a version never clears it). */
+function summaryOf(r: FormRow): FormSummary {
+  const s = JSON.parse(r.summary) as FormSummary;
+  if (!r.retired) return s;
+  const at = JSON.parse(r.retired) as Publication;
+  return { ...s, retired: true, retiredAt: at.at, retiredBy: at.by };
+}
+
 export class SqliteDirectoryStore implements DirectoryStore {
   private readonly versions = new Map<string, FormDefinition>();
   private readonly current = new Map<string, { version: number; at: number }>();
+  private readonly retired = new Map<string, { retired: boolean; at: number }>();
   private regionCache?: { regions: Region[]; at: number };
   private readonly stmts;
 
   constructor(private readonly db: Db) {
     this.stmts = {
-      forms: db.prepare<[], { summary: string }>('SELECT summary FROM forms'),
+      forms: db.prepare<[], FormRow>('SELECT summary, retired FROM forms'),
+      form: db.prepare<[string], FormRow>('SELECT summary, retired FROM forms WHERE form_id = ?'),
+      versions: db.prepare<[string], { version: number; definition: string; published: string | null }>(
+        'SELECT version, definition, published FROM form_versions WHERE form_id = ? ORDER BY version DESC',
+      ),
+      setRetired: db.prepare('UPDATE forms SET retired = ? WHERE form_id = ?'),
       current: db.prepare<[string], { version: number }>('SELECT version FROM forms WHERE form_id = ?'),
       version: db.prepare<[string, number], { definition: string }>('SELECT definition FROM form_versions WHERE form_id = ? AND version = ?'),
-      insertVersion: db.prepare('INSERT OR IGNORE INTO form_versions (form_id, version, definition) VALUES (?, ?, ?)'),
-      setCurrent: db.prepare('INSERT OR REPLACE INTO forms (form_id, version, summary) VALUES (?, ?, ?)'),
+      insertVersion: db.prepare('INSERT OR IGNORE INTO form_versions (form_id, version, definition, published) VALUES (?, ?, ?, ?)'),
+      // An upsert, not a replace: the retired column survives a new version.
+      setCurrent: db.prepare(
+        'INSERT INTO forms (form_id, version, summary) VALUES (?, ?, ?) ON CONFLICT (form_id) DO UPDATE SET version = excluded.version, summary = excluded.summary',
+      ),
       regions: db.prepare<[], { region: string }>('SELECT region FROM regions'),
       putRegion: db.prepare('INSERT OR REPLACE INTO regions (code, region) VALUES (?, ?)'),
       member: db.prepare<[string], { member: string }>('SELECT member FROM members WHERE user_id = ?'),
@@ -67,7 +90,7 @@ export class SqliteDirectoryStore implements DirectoryStore {
   async listForms(): Promise<FormSummary[]> {
     return this.stmts.forms
       .all()
-      .map((r) => JSON.parse(r.summary) as FormSummary)
+      .map(summaryOf)
       .sort((a, b) => a.id.localeCompare(b.id));
   }
 
@@ -96,13 +119,33 @@ export class SqliteDirectoryStore implements DirectoryStore {
   }
 
   /** Publish a version: written once (an existing version → WriteConflict), then the current pointer and summary move. */
-  async publishForm(def: FormDefinition): Promise<void> {
-    const summary: FormSummary = { id: def.id, version: def.version, sector: def.sector, part: def.part, title: def.title, regionLevel: def.regionLevel };
+  async publishForm(def: FormDefinition, published?: Publication): Promise<void> {
+    const summary = formSummary(def);
     inTransaction(this.db, () => {
-      if (this.stmts.insertVersion.run(def.id, def.version, JSON.stringify(def)).changes !== 1) throw new WriteConflict();
+      if (this.stmts.insertVersion.run(def.id, def.version, JSON.stringify(def), published ? JSON.stringify(published) : null).changes !== 1) throw new WriteConflict();
       this.stmts.setCurrent.run(def.id, def.version, JSON.stringify(summary));
     });
     this.current.delete(def.id);
+  }
+
+  async formVersions(formId: string): Promise<FormVersionInfo[]> {
+    return this.stmts.versions.all(formId).map((r) => versionInfo(JSON.parse(r.definition) as FormDefinition, r.published ? (JSON.parse(r.published) as Publication) : undefined));
+  }
+
+  async formRetired(formId: string): Promise<boolean> {
+    const hit = this.retired.get(formId);
+    if (hit && Date.now() - hit.at < CURRENT_TTL_MS) return hit.retired;
+    const retired = Boolean(this.stmts.form.get(formId)?.retired);
+    this.retired.set(formId, { retired, at: Date.now() });
+    return retired;
+  }
+
+  async setFormRetired(formId: string, retired: Publication | undefined): Promise<FormSummary | undefined> {
+    this.retired.delete(formId);
+    return inTransaction(this.db, () => {
+      if (this.stmts.setRetired.run(retired ? JSON.stringify({ at: retired.at, by: retired.by }) : null, formId).changes !== 1) return undefined;
+      return summaryOf(this.stmts.form.get(formId)!);
+    });
   }
 
   async regions(): Promise<Region[]> {

@@ -1,6 +1,7 @@
 /** Every handler module by name, for the local server (Lambda bundles each module on its own). */
 import * as auth from './auth';
 import * as data from './data';
+import * as forms from './forms';
 import * as health from './health';
 import * as members from './members';
 import * as progress from './progress';
@@ -8,4 +9,4 @@ import * as reference from './reference';
 import * as submissions from './submissions';
 import type { Handler } from '../types';
 
-export const HANDLERS: Record<string, Record<string, Handler>> = { auth, data, health, members, progress, reference, submissions } as never;
+export const HANDLERS: Record<string, Record<string, Handler>> = { auth, data, forms, health, members, progress, reference, submissions } as never;

@@ -31,22 +31,38 @@ export interface ApiResponse<T> {
   body: T;
   status: number;
   etag: string | null;
+  /** For a file download: the name in Content-Disposition, when the browser may read it. */
+  fileName?: string;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+function fileNameOf(res: Response): string | undefined {
+  const cd = res.headers.get('content-disposition') ?? '';
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  if (star) return decodeURIComponent(star[1]!);
+  return /filename="?([^";]+)"?/i.exec(cd)?.[1];
+}
+
+/** A body sent as it is (a file's bytes) rather than as JSON; the caller names its content type. */
+function isRaw(body: unknown): body is Blob | ArrayBuffer | Uint8Array {
+  return body instanceof Blob || body instanceof ArrayBuffer || ArrayBuffer.isView(body);
+}
+
+async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, as: 'json' | 'blob' = 'json'): Promise<ApiResponse<T>> {
   const { apiBase } = await config();
   const h: Record<string, string> = { accept: 'application/json', ...headers };
   // An explicit authorization header wins (choosing a new password with a token that is not the stored session's).
   const explicit = h.authorization !== undefined;
   const token = explicit ? null : session.token;
   if (token) h.authorization = `Bearer ${token}`;
-  if (body !== undefined) h['content-type'] = 'application/json';
+  const raw = isRaw(body);
+  if (body !== undefined && !raw) h['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(apiBase + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(apiBase + path, { method, headers: h, body: body === undefined ? undefined : raw ? (body as BodyInit) : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, 'network', (e as Error).message);
   }
+  if (res.ok && as === 'blob') return { body: (await res.blob()) as T, status: res.status, etag: res.headers.get('etag'), fileName: fileNameOf(res) };
   const text = await res.text();
   let parsed: unknown = undefined;
   try {
@@ -73,6 +89,10 @@ export const api = {
   put: <T>(path: string, body: unknown, headers?: Record<string, string>) => request<T>('PUT', path, body, headers),
   post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>('POST', path, body, headers),
   ifMatch: (version: number) => ({ 'if-match': `"${version}"` }),
+  /** POST a file's bytes as the body (e.g. an XLSForm workbook); the answer is JSON. */
+  postFile: <T>(path: string, file: Blob, contentType: string) => request<T>('POST', path, file, { 'content-type': contentType }),
+  /** GET a file (an attachment download) as a Blob, with its name when the server gives one. */
+  download: (path: string) => request<Blob>('GET', path, undefined, { accept: '*/*' }, 'blob'),
 };
 
 /** Upload a file straight to storage through a presigned POST, reporting progress (0–1). */

@@ -1,6 +1,8 @@
 /** What field components need from the form they sit in: the record's id, uploads, regions. Set by FormEditor. */
 import { getContext, setContext } from 'svelte';
+import type { FormDefinition } from '$domain/forms';
 import type { Region, RegionLevel } from '$domain/regions';
+import type { Answers } from '$domain/validate';
 import type { AnswerKey } from './model';
 
 /** A message-catalog key and its parameters. */
@@ -12,6 +14,12 @@ export interface LocalError {
 export interface FormContext {
   /** The submission's id (client-generated). */
   readonly submissionId: string;
+  /**
+   * The form being filled in and the validator's cleaned answers, live: notes quote answers from them and choice filters
+   * read them. Without them (a read-only preview) notes show their text as written and selects offer every choice.
+   */
+  readonly definition?: FormDefinition;
+  readonly answers?: Answers;
   /** Make sure the submission exists on the server (attachments hang off it); false when it could not be saved. */
   ensureSaved(): Promise<boolean>;
   /** A short-lived download link for an attachment of this submission. */

@@ -5,7 +5,7 @@
  * repeat row a name is the row's own sub-field first, then the top-level answer.
  */
 import type { Field, FormDefinition, LeafField, Localized, RepeatField } from '$domain/forms';
-import { compile, type Answers } from '$domain/validate';
+import { choiceVerdict, compile, type Answers } from '$domain/validate';
 import { evaluateCondition } from '$domain/expressions';
 
 type Compiled = ReturnType<typeof compile>;
@@ -74,7 +74,7 @@ function isRelevant(c: CompiledField, top: Answers, today: string, row?: Answers
 
 function isRequiredNow(c: CompiledField, top: Answers, today: string, row?: Answers): boolean {
   const f = c.field;
-  if (f.type === 'calculate') return false;
+  if (f.type === 'calculate' || f.type === 'note') return false;
   if (c.otherOf || f.required === true) return true;
   if (!c.required) return false;
   const get = (name: string) => (row && Object.hasOwn(row, name) ? row[name] : Object.hasOwn(top, name) ? top[name] : null);
@@ -134,6 +134,57 @@ export function sectionsOf(def: FormDefinition): { id: string; title: Localized 
     if (g.fields.length) groups.push(g);
   }
   return groups;
+}
+
+/** The top-level answers and, for a repeat sub-field's key, its row. */
+function scopeOf(key: AnswerKey, cleaned: Answers): { name: string; repeat?: string; row?: Answers } {
+  const m = /^([a-z0-9_]+)\[(\d+)\]\.([a-z0-9_]+)$/.exec(key);
+  if (!m) return { name: key };
+  const rows = cleaned[m[1]!];
+  const row = Array.isArray(rows) ? ((rows[Number(m[2])] as Answers | undefined) ?? {}) : {};
+  return { name: m[3]!, repeat: m[1]!, row };
+}
+
+/**
+ * A name as seen from the field at `key`, with its answer: inside a repeat row its own sub-fields first, then the top
+ * level (the validator's environment).
+ */
+export function lookupFrom(def: FormDefinition, key: AnswerKey, cleaned: Answers, name: string): { field?: Field; value: unknown } {
+  const { repeat, row } = scopeOf(key, cleaned);
+  const rep = repeat ? def.fields.find((f) => f.name === repeat) : undefined;
+  const sub = rep?.type === 'repeat' ? rep.fields.find((f) => f.name === name) : undefined;
+  if (sub) return { field: sub, value: row?.[name] };
+  return { field: def.fields.find((f) => f.name === name), value: Object.hasOwn(cleaned, name) ? cleaned[name] : undefined };
+}
+
+export interface ChoiceAvailability {
+  /** Per choice value: true offered, false filtered out, null undecided (an answer the filter reads is missing). */
+  verdicts: Map<string, boolean | null>;
+  /** The unanswered fields the filter reads (what to answer first). */
+  waitingFor: Field[];
+}
+
+/**
+ * Which choices of the select at `key` its choice filter lets through, given the validator's cleaned answers (the same
+ * `choiceVerdict` the validator rejects with). Null when the field has no filter.
+ */
+export function choiceAvailability(def: FormDefinition, key: AnswerKey, cleaned: Answers, today = todayUtc()): ChoiceAvailability | null {
+  const compiled = compile(def);
+  const { name, repeat, row } = scopeOf(key, cleaned);
+  const c = repeat ? compiled.fields.get(repeat)?.sub?.get(name) : compiled.fields.get(name);
+  const f = c?.field;
+  if (!c?.choiceFilter || (f?.type !== 'select_one' && f?.type !== 'select_multiple')) return null;
+  const get = (n: string) => (row && Object.hasOwn(row, n) ? row[n] : Object.hasOwn(cleaned, n) ? cleaned[n] : null);
+  const verdicts = new Map(f.choices.map((ch) => [ch.value, choiceVerdict(c.choiceFilter!, ch, { get, today })]));
+  const waitingFor: Field[] = [];
+  for (const n of c.choiceFilter.inputs) {
+    const v = get(n);
+    if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) {
+      const target = lookupFrom(def, key, cleaned, n).field;
+      if (target) waitingFor.push(target);
+    }
+  }
+  return { verdicts, waitingFor };
 }
 
 export type { LeafField, RepeatField, Answers };

@@ -109,6 +109,13 @@ export const forms = {
     'shape.vertices': '{n} 个顶点',
     'shape.badLine': '第 {n} 行格式不正确，应为“经度,纬度”',
     'shape.tooFew': '至少需要 3 个不同的顶点',
+    // geotrace
+    'trace.hint': '每行一个顶点，格式“经度,纬度”，如 114.3055,30.5928；按线的走向依次填写，至少 2 个不同的顶点。',
+    'trace.tooFew': '至少需要 2 个不同的顶点',
+    // choice filters
+    'fill.choicesWaiting': '请先填写：{fields}',
+    'fill.noChoices': '根据已填写的内容，没有可选的选项',
+    'fill.choiceUnavailable': '（不适用）',
     // attachments
     'file.choosePhoto': '选择或拍摄照片',
     'file.chooseFile': '选择文件',
@@ -273,6 +280,13 @@ export const forms = {
     'shape.vertices': '{n} vertices',
     'shape.badLine': 'Line {n} is not “longitude,latitude”',
     'shape.tooFew': 'At least 3 distinct vertices are needed',
+    // geotrace
+    'trace.hint': 'One vertex per line as “longitude,latitude”, e.g. 114.3055,30.5928, in the order the line runs; at least 2 distinct vertices.',
+    'trace.tooFew': 'At least 2 distinct vertices are needed',
+    // choice filters
+    'fill.choicesWaiting': 'Answer first: {fields}',
+    'fill.noChoices': 'No choice applies given the other answers',
+    'fill.choiceUnavailable': ' (does not apply)',
     'file.choosePhoto': 'Choose or take photos',
     'file.chooseFile': 'Choose a file',
     'file.accept': 'Accepted: {types}, at most {size} each',

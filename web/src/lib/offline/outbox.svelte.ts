@@ -271,6 +271,8 @@ class Outbox {
       return {
         ...cur,
         data,
+        // Moved to a newer version of the form while waiting: the answers now belong to that version.
+        formVersion: input.formVersion ?? cur.formVersion,
         submit: input.submit,
         updatedAt: now,
         rev: cur.rev + 1,
@@ -443,7 +445,8 @@ class Outbox {
     const files = new Map((await filesOf(it.id)).map((f) => [f.localId, f]));
     const refs = [...referencedFiles(it.data, new Set(files.keys()))].map((k) => files.get(k)!);
     let version = it.baseVersion;
-    const body = (data: Record<string, unknown>) => ({ formId: it.formId, regionCode: it.regionCode, data });
+    // The version the answers were filled under: a record kept offline under an old version syncs under it.
+    const body = (data: Record<string, unknown>) => ({ formId: it.formId, ...(it.formVersion ? { formVersion: it.formVersion } : {}), regionCode: it.regionCode, data });
 
     const put = async (data: Record<string, unknown>, submit: boolean): Promise<Submission | SendResult> => {
       try {

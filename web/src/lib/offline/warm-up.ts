@@ -1,7 +1,8 @@
 /**
  * Get the device ready for a day without network: while online and once the service worker controls the page, fetch
  * what the forms need — the form list, every current definition of the user's sector, the regions, the profile — so
- * the service worker keeps a copy, and remember the user's recent records on the device. The page's own reference
+ * the service worker keeps a copy, and remember the user's recent records on the device, with the older form versions
+ * that drafts and returned records are still on (they open under their own version). The page's own reference
  * cache (lib/reference.ts) is bypassed on purpose: it may have been filled before the service worker was in control.
  */
 import { api } from '$lib/api';
@@ -34,6 +35,13 @@ export async function warmUp(me: Me): Promise<boolean> {
     try {
       const r = await api.get<{ items: Submission[] }>('/api/submissions?mine=true&limit=100');
       await rememberRecords(r.body.items);
+      const current = new Map(forms.body.map((f) => [f.id, f.version]));
+      const older = new Set(
+        r.body.items
+          .filter((s) => (s.status === 'draft' || s.status === 'returned') && s.formVersion && s.formVersion !== current.get(s.formId))
+          .map((s) => `/api/forms/${s.formId}/versions/${s.formVersion}`),
+      );
+      for (const path of older) await api.get(path).catch(() => {});
     } catch {
       /* recent records are a convenience */
     }

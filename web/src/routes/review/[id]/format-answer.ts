@@ -1,6 +1,7 @@
 /**
  * Answers as a reviewer reads them: choice labels instead of codes, numbers with their units, dates and booleans in
  * the user's language. Photos, files, geopoints and repeat groups are laid out by Answers.svelte; this handles text.
+ * Lines (geotrace) and polygons are summarised by their vertex count.
  */
 import type { Field } from '$domain/forms';
 import type { Region } from '$domain/regions';
@@ -65,6 +66,12 @@ export function formatAnswer(field: Field, v: unknown, regions: readonly Region[
       const n = Array.isArray(rings) ? rings.reduce((a, r) => a + (Array.isArray(r) ? Math.max(0, r.length - 1) : 0), 0) : 0;
       return t('review.geoshape', { n });
     }
+    case 'geotrace': {
+      const pts = (v as { coordinates?: unknown[] })?.coordinates;
+      return t('review.geotrace', { n: Array.isArray(pts) ? pts.length : 0 });
+    }
+    case 'note':
+      return ''; // notes hold no answer; callers skip them
     case 'text':
       return String(v);
     default:

@@ -1,0 +1,33 @@
+/** Strings of the fill page's version banner: a draft filled under an older version of its form, and moving it to the current one. */
+export const formVersions = {
+  zh: {
+    'fv.older': '此记录按第 {v} 版填写，当前为第 {current} 版。',
+    'fv.olderNote': '可以继续按第 {v} 版填写并提交；也可以改用第 {current} 版，已填的答案按字段名带到新版本。',
+    'fv.move': '改用第 {current} 版',
+    'fv.moveTitle': '改用第 {current} 版？',
+    'fv.dropped': '第 {current} 版中没有以下 {n} 项，改用后这些答案将被删除：',
+    'fv.noneDropped': '已填的答案在第 {current} 版中都有对应的项，都会保留。',
+    'fv.added': '第 {current} 版新增 {n} 项，改用后可能需要补填：{labels}',
+    'fv.confirm': '确认改用第 {current} 版',
+    'fv.cancel': '继续用第 {v} 版',
+    'fv.loading': '正在加载第 {current} 版…',
+    'fv.loadFailed': '第 {current} 版加载失败：{detail}',
+    'fv.moved': '已改用第 {current} 版，答案已带入，正在保存。',
+    'fv.retired': '此调查表已停用，不能新建记录。已有的草稿仍可完成。',
+  },
+  en: {
+    'fv.older': 'This record was filled in under version {v}; the current version is {current}.',
+    'fv.olderNote': 'You can go on under version {v} and submit it as it is, or move it to version {current}: answers are carried over by field name.',
+    'fv.move': 'Move to version {current}',
+    'fv.moveTitle': 'Move to version {current}?',
+    'fv.dropped': 'Version {current} has no field for these {n} answer(s); they will be removed when you move:',
+    'fv.noneDropped': 'Every answer has a field in version {current}; all are kept.',
+    'fv.added': 'Version {current} adds {n} field(s) you may need to answer: {labels}',
+    'fv.confirm': 'Move to version {current}',
+    'fv.cancel': 'Stay on version {v}',
+    'fv.loading': 'Loading version {current}…',
+    'fv.loadFailed': 'Could not load version {current}: {detail}',
+    'fv.moved': 'Moved to version {current}; the answers were carried over and are being saved.',
+    'fv.retired': 'This form is retired and takes no new records. Existing drafts can still be completed.',
+  },
+} satisfies { zh: Record<string, string>; en: Record<string, string> };
