@@ -375,51 +375,26 @@ export function parse(source: string, options: ParseOptions = {}): Expr {
   return new Parser(tokenize(source), options.columns === true).parseAll();
 }
 
-/** Field names referenced by ${name} (deduplicated, in order of first appearance). Does not include `.`. */
-export function references(expr: Expr): string[] {
+/** Names of the nodes of one kind under an expression (deduplicated, in order of first appearance). */
+function namesOf(expr: Expr, kind: 'ref' | 'col'): string[] {
   const seen = new Set<string>();
   const walk = (e: Expr): void => {
-    switch (e.kind) {
-      case 'ref':
-        seen.add(e.name);
-        return;
-      case 'unary':
-        return walk(e.operand);
-      case 'binary':
-        walk(e.left);
-        return walk(e.right);
-      case 'call':
-        return e.args.forEach(walk);
-      default:
-        return;
-    }
+    if (e.kind === kind) seen.add((e as { name: string }).name);
+    else if (e.kind === 'unary') walk(e.operand);
+    else if (e.kind === 'binary') {
+      walk(e.left);
+      walk(e.right);
+    } else if (e.kind === 'call') e.args.forEach(walk);
   };
   walk(expr);
   return [...seen];
 }
 
+/** Field names referenced by ${name} (deduplicated, in order of first appearance). Does not include `.`. */
+export const references = (expr: Expr): string[] => namesOf(expr, 'ref');
+
 /** Choice columns referenced by bare names in column mode (deduplicated, in order of first appearance). */
-export function columnReferences(expr: Expr): string[] {
-  const seen = new Set<string>();
-  const walk = (e: Expr): void => {
-    switch (e.kind) {
-      case 'col':
-        seen.add(e.name);
-        return;
-      case 'unary':
-        return walk(e.operand);
-      case 'binary':
-        walk(e.left);
-        return walk(e.right);
-      case 'call':
-        return e.args.forEach(walk);
-      default:
-        return;
-    }
-  };
-  walk(expr);
-  return [...seen];
-}
+export const columnReferences = (expr: Expr): string[] => namesOf(expr, 'col');
 
 // ───────────────────────────────────────────── regex safety ─────────────────────────────────────────────
 

@@ -16,8 +16,9 @@ export interface DefinitionIssue {
   message: string;
 }
 
-function valueType(f: Field, calcTypes: Map<string, ValueType>): ValueType {
-  switch (f.type) {
+/** The expression type of an answer of a field of this type (a calculation's is its expression's, known to the caller). */
+export function fieldValueType(type: string): ValueType {
+  switch (type) {
     case 'text':
     case 'select_one':
     case 'region':
@@ -32,12 +33,13 @@ function valueType(f: Field, calcTypes: Map<string, ValueType>): ValueType {
       return 'list';
     case 'boolean':
       return 'boolean';
-    case 'calculate':
-      return calcTypes.get(f.name) ?? 'any';
     default:
       return 'any';
   }
 }
+
+const valueType = (f: Field, calcTypes: Map<string, ValueType>): ValueType =>
+  f.type === 'calculate' ? (calcTypes.get(f.name) ?? 'any') : fieldValueType(f.type);
 
 /** Parse a definition and check its semantics. Returns the parsed definition when there are no issues. */
 export function checkDefinition(input: FormDefinitionInput | FormDefinition): { definition?: FormDefinition; issues: DefinitionIssue[] } {

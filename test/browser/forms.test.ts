@@ -307,7 +307,7 @@ describe('forms at run time', () => {
     const up = await fetch(`${s.stack.url}/api/forms/xlsform?sector=housing&part=rural&regionLevel=village`, {
       method: 'POST',
       headers: { authorization: `Bearer ${staffApi.token}`, 'content-type': XLSX },
-      body: bytes,
+      body: new Uint8Array(bytes),
     });
     expect(up.status).toBe(403);
     expect((await staffApi.post('/api/forms', { definition: { id: 'housing.sneaky' } })).status).toBe(403);

@@ -62,7 +62,7 @@ function survey(extra: Row[] = []): Row[] {
 }
 
 async function upload(c: Client, bytes: Buffer, query = 'sector=housing&part=rural&regionLevel=village', type = XLSX): Promise<Res> {
-  const r = await fetch(`${stack.url}/api/forms/xlsform?${query}`, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': type }, body: bytes });
+  const r = await fetch(`${stack.url}/api/forms/xlsform?${query}`, { method: 'POST', headers: { authorization: `Bearer ${c.token}`, 'content-type': type }, body: new Uint8Array(bytes) });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : undefined, headers: r.headers };
 }
@@ -194,7 +194,7 @@ describe('preview and publish', () => {
   it('the export of both versions lines up columns by field name', async () => {
     const r = await admin.post('/api/exports', { formId: id, format: 'csv' });
     expect(r.status).toBe(202);
-    let job = r.body;
+    let job = (await admin.get(`/api/exports/${r.body.id}`)).body;
     for (let i = 0; i < 400 && job.status === 'running'; i++) {
       await new Promise((res) => setTimeout(res, 50));
       job = (await admin.get(`/api/exports/${r.body.id}`)).body;

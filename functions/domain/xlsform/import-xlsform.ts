@@ -12,7 +12,7 @@
  */
 import { FIELD_MESSAGES } from '../errors';
 import { ExpressionError, parse, typeCheck, type ValueType } from '../expressions';
-import { checkDefinition, type DefinitionIssue } from '../form-check';
+import { checkDefinition, fieldValueType, type DefinitionIssue } from '../form-check';
 import { FieldName, FormId, TEXT_FORMATS, type FormDefinition, type FormDefinitionInput, type Localized } from '../forms';
 import { REGION_LEVELS, type RegionLevel } from '../regions';
 import { SECTOR_IDS, sectorById, type SectorId } from '../sectors';
@@ -1142,7 +1142,7 @@ class Importer {
   /** Value types of the fields in scope (top level, plus a repeat's sub-fields inside it). */
   private scope(repeat?: Draft): Map<string, ValueType> {
     const m = new Map<string, ValueType>();
-    const add = (f: Draft) => m.set(f.name as string, draftType(f));
+    const add = (f: Draft) => m.set(f.name as string, fieldValueType(f.type as string));
     this.fields.forEach(add);
     if (repeat) (repeat.fields as Draft[]).forEach(add);
     return m;
@@ -1527,24 +1527,3 @@ function valueAt(root: unknown, parts: string[]): unknown {
   return v;
 }
 
-/** The expression type of a field draft, as checkDefinition types it (calculations: any). */
-function draftType(f: Draft): ValueType {
-  switch (f.type) {
-    case 'text':
-    case 'select_one':
-    case 'region':
-      return 'string';
-    case 'integer':
-    case 'decimal':
-    case 'year':
-      return 'number';
-    case 'date':
-      return 'date';
-    case 'select_multiple':
-      return 'list';
-    case 'boolean':
-      return 'boolean';
-    default:
-      return 'any';
-  }
-}
