@@ -10,7 +10,9 @@
 import { DomainError } from '#domain/errors';
 import type { Principal } from '#domain/principal';
 import { transition, type Action } from '#domain/workflow';
-import { WriteConflict, type HistoryEntry, type Ports, type Submission } from './ports';
+import { objectEffect } from '#domain/objects';
+import { ObjectTaken, WriteConflict, type HistoryEntry, type Ports, type Submission } from './ports';
+import { objectTaken } from './save-submission';
 import { isReplay, loadVisible, requestKey } from './submission-support';
 
 const HISTORY_ACTION: Record<string, HistoryEntry['action']> = {
@@ -54,9 +56,11 @@ export async function changeStatus(
         expect: { version: s.version, status: s.status },
         counters: { [s.status]: -1, [t.to]: 1 },
         audit: [{ at: now, by: principal.userId, action: HISTORY_ACTION[input.action]!, from: s.status, to: t.to, ...(note ? { note } : {}) }],
+        ...(s.objectId ? { object: objectEffect(s.objectId, s.status, t.to) } : {}),
       });
       return next;
     } catch (e) {
+      if (e instanceof ObjectTaken) throw objectTaken(e.objectId);
       if (!(e instanceof WriteConflict)) throw e;
     }
   }

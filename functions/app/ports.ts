@@ -3,6 +3,7 @@
  * and the identity providers; use cases receive them as arguments, never as module-level clients.
  */
 import type { FormDefinition, Localized } from '#domain/forms';
+import type { ObjectCounts, ObjectEffect, ObjectStatus, SurveyObject } from '#domain/objects';
 import type { Principal } from '#domain/principal';
 import type { Cell, Counts } from '#domain/progress';
 import type { Region } from '#domain/regions';
@@ -31,6 +32,8 @@ export interface Submission {
   reviewNote?: string;
   /** Fingerprint of the last successful write, so a client retry is answered as that success. */
   lastWrite?: { key: string; by: string; status: number };
+  /** The survey object this record surveys (set at creation, never changed). */
+  objectId?: string;
 }
 
 export interface HistoryEntry {
@@ -50,6 +53,19 @@ export interface SubmissionWrite {
   /** Counter deltas of the submission's progress cell (empty when the status does not change). */
   counters: Partial<Record<Status, number>>;
   audit: HistoryEntry[];
+  /**
+   * The record's object, claimed or released in the same transaction (objects.ts `objectEffect`), with the counter
+   * deltas of the object's cell. A claim of an object that is not pending and free throws `ObjectTaken`.
+   */
+  object?: ObjectEffect;
+}
+
+/** The object a record names is not free: another live record surveys it, or it is closed (not required / duplicate). */
+export class ObjectTaken extends Error {
+  constructor(readonly objectId: string) {
+    super(`object ${objectId} is not free`);
+    this.name = 'ObjectTaken';
+  }
 }
 
 export interface Page<T> {
@@ -106,6 +122,55 @@ export class RecordTooLarge extends Error {
     super(`record of ${bytes} bytes is larger than the ${MAX_RECORD_BYTES} bytes a store keeps`);
     this.name = 'RecordTooLarge';
   }
+}
+
+export interface ObjectQuery {
+  /** Forms to read (one partition each, in this order); a query for "every form of my sector" lists them. */
+  formIds: string[];
+  /** Region roots (subtrees); one or more. */
+  regions: string[];
+  status?: ObjectStatus;
+  assignee?: string;
+  /** Text filter on code (prefix) or name (substring). */
+  q?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/** One object written by `writeObjects`: created (the id must be unused) or replaced (the stored version must match). */
+export interface ObjectWrite {
+  next: SurveyObject;
+  expect: { create: true } | { version: number };
+}
+
+/** Counter deltas of one progress cell, written with the objects that cause them. */
+export interface ObjectCellDelta {
+  formId: string;
+  regionCode: string;
+  delta: Partial<ObjectCounts>;
+}
+
+export interface ObjectStore {
+  get(id: string): Promise<SurveyObject | undefined>;
+  /** Several objects by id (missing ones left out), in one round trip where the store can. */
+  getMany(ids: readonly string[]): Promise<SurveyObject[]>;
+  /** Objects of the forms within the region subtrees: by form (in the order given), then region code, then code. */
+  list(q: ObjectQuery): Promise<Page<SurveyObject>>;
+  /**
+   * One transaction: the objects (each conditioned on create / version; any failure → `WriteConflict`, nothing
+   * written) and the cells' object counters. At most `MAX_OBJECT_BATCH` objects per call.
+   */
+  writeObjects(writes: readonly ObjectWrite[], cells: readonly ObjectCellDelta[]): Promise<void>;
+}
+
+/** DynamoDB transactions hold 100 items: objects plus one counter update per cell they touch. */
+export const MAX_OBJECT_BATCH = 40;
+
+/** A region outline (GeoJSON geometry, WGS84), uploaded by the district. */
+export interface Boundary {
+  code: string;
+  level: Region['level'];
+  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
 }
 
 export interface TargetChange {
@@ -297,12 +362,16 @@ export interface DirectoryStore {
   getJob<T extends JobRecord>(kind: JobRecord['kind'], id: string): Promise<T | undefined>;
   /** getSetting(name): a district-wide setting (SETTINGS / <name>), e.g. the census deadline. */
   getSetting(name: string): Promise<{ value: unknown; by: string; at: string } | undefined>;
+  /** putBoundaries: create or replace the outlines of these regions (others are kept). */
+  putBoundaries(boundaries: readonly Boundary[]): Promise<void>;
+  /** boundaries(level?): every stored outline (of one level), by code. */
+  boundaries(level?: Region['level']): Promise<Boundary[]>;
   putSetting(name: string, value: unknown, by: string, at: string): Promise<void>;
 }
 
 /** A background job (export, import, import upload) as stored in the directory table; the rest is kind-specific. */
 export interface JobRecord {
-  kind: 'export' | 'import' | 'upload' | 'member-import';
+  kind: 'export' | 'import' | 'upload' | 'member-import' | 'object-import';
   id: string;
   createdBy: string;
   createdAt: string;
@@ -380,6 +449,7 @@ export interface Ports {
   submissions: SubmissionStore;
   progress: ProgressStore;
   directory: DirectoryStore;
+  objects: ObjectStore;
   files: FileStore;
   jobs: JobQueue;
   now: () => Date;

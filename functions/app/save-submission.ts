@@ -19,7 +19,8 @@ import { contains, isRegionCode, levelOf } from '#domain/regions';
 import { transition } from '#domain/workflow';
 import { isUuid } from '#domain/identifiers';
 import { validate } from '#domain/validate';
-import { WriteConflict, type HistoryEntry, type Ports, type Submission, type SubmissionWrite } from './ports';
+import { objectEffect, parseObjectId } from '#domain/objects';
+import { ObjectTaken, WriteConflict, type HistoryEntry, type Ports, type Submission, type SubmissionWrite } from './ports';
 import { checkAttachments, isReplay, requestKey, sha256, canonicalJson, validationError } from './submission-support';
 
 export interface SaveSubmissionInput {
@@ -35,12 +36,12 @@ export interface SaveResult {
 }
 
 const BODY_KEYS = ['formId', 'regionCode', 'data'];
-const OPTIONAL_KEYS = ['formVersion'];
+const OPTIONAL_KEYS = ['formVersion', 'objectId'];
 
 /** Largest stored submission record (its JSON, UTF-8), well under DynamoDB's 400 KB item limit (index keys and names add a little). */
 export const MAX_STORED_BYTES = 350 * 1024;
 
-function parseBody(body: unknown): { formId: string; regionCode: string; data: Record<string, unknown>; formVersion?: number } {
+function parseBody(body: unknown): { formId: string; regionCode: string; data: Record<string, unknown>; formVersion?: number; objectId?: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DomainError('request.malformed', 'The body must be a JSON object { formId, regionCode, data }');
   }
@@ -49,7 +50,7 @@ function parseBody(body: unknown): { formId: string; regionCode: string; data: R
   if (unknown.length) {
     throw new DomainError(
       'request.unknown-key',
-      `Only formId, regionCode, data and formVersion can be sent; not ${unknown.join(', ')}`,
+      `Only formId, regionCode, data, formVersion and objectId can be sent; not ${unknown.join(', ')}`,
       unknown.map((k) => ({ path: k, code: 'unknown-key', message: { zh: '不允许的字段', en: 'Key not allowed here' } })),
     );
   }
@@ -72,11 +73,17 @@ function parseBody(body: unknown): { formId: string; regionCode: string; data: R
       { path: 'formVersion', code: 'type', message: { zh: '应为正整数', en: 'Must be a positive integer' } },
     ]);
   }
+  if (b.objectId !== undefined && (typeof b.objectId !== 'string' || !parseObjectId(b.objectId))) {
+    throw new DomainError('request.malformed', 'objectId is the id of a survey object', [
+      { path: 'objectId', code: 'type', message: { zh: '应为调查对象编号', en: 'Must be a survey object id' } },
+    ]);
+  }
   return {
     formId: b.formId,
     regionCode: b.regionCode,
     data: b.data as Record<string, unknown>,
     ...(b.formVersion !== undefined ? { formVersion: b.formVersion as number } : {}),
+    ...(b.objectId !== undefined ? { objectId: b.objectId as string } : {}),
   };
 }
 
@@ -141,7 +148,12 @@ export async function saveSubmission(ports: Ports, principal: Principal, input: 
         if (existing.formId !== body.formId || existing.regionCode !== body.regionCode) {
           throw new DomainError('submission.immutable-key', 'formId and regionCode cannot change after create');
         }
+        if (body.objectId !== undefined && body.objectId !== existing.objectId) {
+          throw new DomainError('submission.immutable-key', 'A record keeps the survey object it was created for');
+        }
         if (existing.version !== input.ifMatch) throw new DomainError('version.stale', `The current version is ${existing.version}`);
+      } else if (body.objectId !== undefined) {
+        await checkObjectFree(ports, body.objectId, form.id, body.regionCode);
       }
 
       const regions = await ports.directory.regions();
@@ -187,6 +199,7 @@ export async function saveSubmission(ports: Ports, principal: Principal, input: 
         updatedAt: now,
         ...(status === 'submitted' ? { submittedAt: now } : existing?.submittedAt ? { submittedAt: existing.submittedAt } : {}),
         ...(existing?.reviewNote ? { reviewNote: existing.reviewNote } : {}),
+        ...((existing?.objectId ?? body.objectId) ? { objectId: existing?.objectId ?? body.objectId } : {}),
         contentHash: sha256(canonicalJson(draft.data)),
         lastWrite: { key: existing ? key : createKey, by: principal.userId, status: httpStatus },
       };
@@ -206,10 +219,12 @@ export async function saveSubmission(ports: Ports, principal: Principal, input: 
         counters[existing.status] = -1;
         counters[status] = 1;
       }
-      await ports.submissions.write({ next, expect: existing ? { version: existing.version, status: existing.status } : { create: true }, counters, audit });
+      const object = objectEffect(next.objectId, existing?.status ?? null, status);
+      await ports.submissions.write({ next, expect: existing ? { version: existing.version, status: existing.status } : { create: true }, counters, audit, ...(object ? { object } : {}) });
       return { status: httpStatus, submission: next };
     } catch (e) {
-      if (optimistic && e instanceof DomainError) continue;
+      if (e instanceof ObjectTaken && !optimistic) throw objectTaken(e.objectId);
+      if (optimistic && (e instanceof DomainError || e instanceof ObjectTaken)) continue;
       if (!(e instanceof WriteConflict)) throw e;
       // Someone wrote first (or the id was taken): re-read and decide again (replay, 409 or 412).
     }
@@ -220,4 +235,21 @@ export async function saveSubmission(ports: Ports, principal: Principal, input: 
 /** Region check used by list filters: is `code` inside the caller's scope or containing it? */
 export function overlaps(scope: string, code: string): boolean {
   return contains(scope, code) || contains(code, scope);
+}
+
+export function objectTaken(objectId: string): DomainError {
+  return new DomainError('object.taken', `Survey object ${objectId} already has a record that is not voided, or is closed`, [
+    { path: 'objectId', code: 'object-taken', message: { zh: '该调查对象已有记录或已关闭', en: 'This object already has a record, or is closed' } },
+  ]);
+}
+
+/** The object a new record names: of this form and region (422), and pending with no live record (409). */
+async function checkObjectFree(ports: Ports, objectId: string, formId: string, regionCode: string): Promise<void> {
+  const o = await ports.objects.get(objectId);
+  if (!o || o.formId !== formId || o.regionCode !== regionCode) {
+    throw validationError([
+      { path: 'objectId', code: 'object', message: { zh: '本表本区划中没有该调查对象', en: 'No such survey object of this form in this region' } },
+    ]);
+  }
+  if (o.status !== 'pending' || o.submissionId) throw objectTaken(objectId);
 }

@@ -9,7 +9,9 @@
  * - reviewer: read and review (approve/return — never write) submissions, and export, of their own sector inside their
  *   regions; read progress inside their regions; read regions and forms.
  * - viewer: read progress inside their regions; read regions and forms. Nothing else.
- * - `targets.write`, `members.manage`, `submission.admin` (reopen, void): admin only.
+ * - `targets.write`, `members.manage`, `submission.admin` (reopen, void), `boundaries.write`: admin only.
+ * - survey objects: staff read their sector's lists in their regions and add objects found in the field; reviewers
+ *   also manage them (import, add, close, assign); viewers read the lists of their regions (the map).
  *
  * Scopes:
  * - 'sector-region': the principal needs a sector and at least one region; a resource's `sector` (when given) must be
@@ -37,6 +39,12 @@ export const ACTIONS = [
   'forms.read',
   'export.create',
   'members.manage',
+  /** Survey objects (objects.ts): read the lists; manage them (import, add, close, assign); add one found in the field. */
+  'objects.read',
+  'objects.manage',
+  'objects.found',
+  /** Upload region boundaries. */
+  'boundaries.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -51,6 +59,8 @@ export const POLICY: Readonly<Record<Role, Readonly<Partial<Record<Action, Scope
     'progress.read': 'region',
     'regions.read': 'any',
     'forms.read': 'any',
+    'objects.read': 'sector-region',
+    'objects.found': 'sector-region',
   },
   reviewer: {
     'submission.read': 'sector-region',
@@ -59,8 +69,12 @@ export const POLICY: Readonly<Record<Role, Readonly<Partial<Record<Action, Scope
     'progress.read': 'region',
     'regions.read': 'any',
     'forms.read': 'any',
+    'objects.read': 'sector-region',
+    'objects.manage': 'sector-region',
+    'objects.found': 'sector-region',
   },
   viewer: {
+    'objects.read': 'region',
     'progress.read': 'region',
     'regions.read': 'any',
     'forms.read': 'any',

@@ -48,6 +48,12 @@ export const ERRORS = {
   'form.immutable': { status: 409, title: 'A new version cannot change the sector, unit or region level of a form' },
   'form.changed': { status: 412, title: 'Another version of this form was published since the preview' },
   'form.retired': { status: 409, title: 'This form is retired and takes no new records' },
+  'object.taken': { status: 409, title: 'This survey object already has a record, or is closed' },
+  'object.exists': { status: 409, title: 'This object table already lists an object with this code' },
+  'object.surveyed': { status: 409, title: 'A record surveys this object: void that record first' },
+  'object.invalid': { status: 422, title: 'The survey object needs attention' },
+  'object-import.invalid': { status: 422, title: 'The object list has errors: fix the file and preview it again' },
+  'boundaries.invalid': { status: 422, title: 'The boundary file needs attention' },
   /** The database or file store throttled us or could not be reached: nothing was written; retry after `Retry-After`. */
   'service.unavailable': { status: 503, title: 'Temporarily unavailable' },
   'internal': { status: 500, title: 'Internal error' },

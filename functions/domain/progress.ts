@@ -13,6 +13,10 @@
  *   remaining > 0 (e.g. 1999/2000 = 99.95 → 100.0); `classifySector` uses `remaining`, not pct, for "complete".
  * - `approved` is the raw (uncapped) count, and `submitted`/`returned`/`draft` are shown separately: submitted but not
  *   yet approved work never counts as done.
+ * - Survey objects (objects.ts): a cell with listed objects (`objects > 0`) takes its target from the list — the objects
+ *   that are not duplicates (`listed`) — and the admin's typed target no longer applies there; done = not-required
+ *   objects + objects whose record is approved (`surveyedApproved`), capped at `listed`. Records that name no object
+ *   do not count in such a cell. An attestation of "none exist here" still makes the cell's target 0.
  */
 import { DomainError } from './errors';
 import { contains, type RegionTree } from './regions';
@@ -28,6 +32,12 @@ export interface Cell {
   approved: number;
   /** The region attests "none exist here": effective target 0, counted as finished (see module comment). */
   attestedNone?: boolean;
+  /** Survey-object counters (objects.ts `ObjectCounts`); absent or 0 for a cell without listed objects. */
+  objects?: number;
+  listed?: number;
+  surveyed?: number;
+  surveyedApproved?: number;
+  notRequired?: number;
 }
 
 export interface Counts {
@@ -40,6 +50,10 @@ export interface Counts {
   pct: number | null;
   /** Σtarget − Σdone. */
   remaining: number;
+  /** Survey objects of the cells (0 where none are listed): listed (not duplicates), named by a live record, closed as not required. */
+  listed: number;
+  surveyed: number;
+  notRequired: number;
 }
 
 export interface FormRef {
@@ -81,12 +95,14 @@ function n(x: unknown): number {
 
 /** The effective target of a cell (0 when the region attests none exist). */
 export function cellTarget(c: Cell): number {
-  return c.attestedNone ? 0 : n(c.target);
+  if (c.attestedNone) return 0;
+  return n(c.objects) > 0 ? n(c.listed) : n(c.target);
 }
 
-/** done = min(approved, target), with sanitized counts. */
+/** done = min(approved, target), with sanitized counts; in a cell with listed objects, not-required + approved objects. */
 export function cellDone(c: Cell): number {
-  return Math.min(n(c.approved), cellTarget(c));
+  const closed = n(c.objects) > 0 ? n(c.notRequired) + n(c.surveyedApproved) : n(c.approved);
+  return Math.min(closed, cellTarget(c));
 }
 
 /**
@@ -111,7 +127,13 @@ export function sumCells(cells: readonly Cell[]): Counts {
   let submitted = 0;
   let returned = 0;
   let approved = 0;
+  let listed = 0;
+  let surveyed = 0;
+  let notRequired = 0;
   for (const c of cells) {
+    listed += n(c.listed);
+    surveyed += n(c.surveyed);
+    notRequired += n(c.notRequired);
     target += cellTarget(c);
     done += cellDone(c);
     draft += n(c.draft);
@@ -119,7 +141,7 @@ export function sumCells(cells: readonly Cell[]): Counts {
     returned += n(c.returned);
     approved += n(c.approved);
   }
-  return { target, draft, submitted, returned, approved, pct: percent(done, target), remaining: target - done };
+  return { target, draft, submitted, returned, approved, pct: percent(done, target), remaining: target - done, listed, surveyed, notRequired };
 }
 
 /**

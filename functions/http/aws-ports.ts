@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IdentityProvider, Ports } from '#app/ports';
 import { documentClient } from '#adapters/dynamo/client';
 import { DynamoDirectoryStore } from '#adapters/dynamo/directory';
+import { DynamoObjectStore } from '#adapters/dynamo/objects';
 import { DynamoProgressStore } from '#adapters/dynamo/progress';
 import { DynamoSubmissionStore } from '#adapters/dynamo/submissions';
 import { LambdaJobQueue, NO_JOB_QUEUE } from '#adapters/jobs/lambda';
@@ -17,6 +18,7 @@ export function portsFromEnv(env: Record<string, string | undefined> = process.e
     submissions: new DynamoSubmissionStore(db, env),
     progress: new DynamoProgressStore(db, env),
     directory: new DynamoDirectoryStore(db, env),
+    objects: new DynamoObjectStore(db, env),
     files: new S3FileStore(s3Client(env), env.BUCKET ?? 'risk-census-files'),
     jobs: env.JOB_FUNCTION ? new LambdaJobQueue(env.JOB_FUNCTION, env) : NO_JOB_QUEUE,
     now: () => new Date(),

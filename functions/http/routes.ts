@@ -12,7 +12,7 @@ export interface RouteDef {
   /** API Gateway path syntax: `/api/submissions/{id}`. */
   path: string;
   /** Module under functions/http/handlers/ and its exported handler. */
-  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress' | 'data' | 'members' | 'forms';
+  module: 'health' | 'auth' | 'reference' | 'submissions' | 'progress' | 'data' | 'members' | 'forms' | 'objects';
   handler: string;
   /** false only for health and the local login. */
   auth: boolean;
@@ -91,24 +91,24 @@ export const ROUTES: readonly RouteDef[] = [
   {
     method: 'PUT', path: '/api/submissions/{id}', module: 'submissions', handler: 'put', auth: true, roles: ['admin', 'staff'],
     uses: {
-      tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }],
+      tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }, { id: 'objects', access: 'write' }],
       bucket: [{ prefix: 'attachments/', access: 'head' }],
     },
   },
   {
     method: 'POST', path: '/api/submissions/{id}/submit', module: 'submissions', handler: 'submit', auth: true, roles: ['admin', 'staff'],
     uses: {
-      tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }],
+      tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }, { id: 'objects', access: 'write' }],
       bucket: [{ prefix: 'attachments/', access: 'head' }],
     },
   },
   {
     method: 'POST', path: '/api/submissions/{id}/review', module: 'submissions', handler: 'review', auth: true, roles: ['admin', 'reviewer'],
-    uses: { tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }] },
+    uses: { tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }, { id: 'objects', access: 'write' }] },
   },
   {
     method: 'POST', path: '/api/submissions/{id}/admin', module: 'submissions', handler: 'adminAction', auth: true, roles: ['admin'],
-    uses: { tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }] },
+    uses: { tables: [dir, { id: 'submissions', access: 'write' }, { id: 'progress', access: 'write' }, { id: 'audit', access: 'write' }, { id: 'objects', access: 'write' }] },
   },
   {
     method: 'POST', path: '/api/submissions/{id}/attachments', module: 'submissions', handler: 'createAttachment', auth: true,
@@ -240,6 +240,37 @@ export const ROUTES: readonly RouteDef[] = [
     method: 'POST', path: '/api/members/{userId}/handover', module: 'members', handler: 'handOver', auth: true, roles: ['admin'],
     uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'submissions', access: 'write' }, { id: 'audit', access: 'write' }] },
   },
+  // ── survey objects and boundaries (handlers/objects.ts); literal paths before {id}
+  { method: 'GET', path: '/api/objects', module: 'objects', handler: 'listObjects', auth: true, roles: ALL, uses: { tables: [dir, { id: 'objects', access: 'read' }] } },
+  {
+    method: 'POST', path: '/api/objects', module: 'objects', handler: 'createObject', auth: true, roles: WORKERS,
+    uses: { tables: [dir, { id: 'objects', access: 'write' }, { id: 'progress', access: 'write' }] },
+  },
+  {
+    method: 'POST', path: '/api/objects/assign', module: 'objects', handler: 'assign', auth: true, roles: ['admin', 'reviewer'],
+    uses: { tables: [dir, { id: 'objects', access: 'read' }, { id: 'objects', access: 'write' }] },
+  },
+  {
+    method: 'POST', path: '/api/objects/import', module: 'objects', handler: 'previewImport', auth: true, roles: ['admin', 'reviewer'],
+    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'objects', access: 'read' }], bucket: [{ prefix: 'imports/', access: 'write' }] },
+    binaryBody: { types: ['text/csv', XLSX, 'application/geo+json', 'application/json'], maxBytes: 4 * 1024 * 1024 },
+  },
+  { method: 'GET', path: '/api/objects/import/{id}', module: 'objects', handler: 'getImport', auth: true, roles: ['admin', 'reviewer'], uses: { tables: [dir] } },
+  {
+    method: 'POST', path: '/api/objects/import/{id}/commit', module: 'objects', handler: 'commitImport', auth: true, roles: ['admin', 'reviewer'],
+    uses: { tables: [{ id: 'directory', access: 'write' }, { id: 'objects', access: 'write' }, { id: 'progress', access: 'write' }], bucket: [{ prefix: 'imports/', access: 'read' }] },
+  },
+  { method: 'GET', path: '/api/objects/{id}', module: 'objects', handler: 'getObject', auth: true, roles: ALL, uses: { tables: [dir, { id: 'objects', access: 'read' }] } },
+  {
+    method: 'POST', path: '/api/objects/{id}/status', module: 'objects', handler: 'setStatus', auth: true, roles: ['admin', 'reviewer'],
+    uses: { tables: [dir, { id: 'objects', access: 'write' }, { id: 'progress', access: 'write' }] },
+  },
+  {
+    method: 'PUT', path: '/api/regions/boundaries', module: 'objects', handler: 'putBoundaries', auth: true, roles: ['admin'],
+    uses: { tables: [{ id: 'directory', access: 'write' }] },
+    binaryBody: { types: ['application/geo+json', 'application/json'], maxBytes: 4 * 1024 * 1024 },
+  },
+  { method: 'GET', path: '/api/regions/boundaries', module: 'objects', handler: 'getBoundaries', auth: true, roles: ALL, uses: { tables: [dir] } },
 ];
 
 /**

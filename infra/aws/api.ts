@@ -4,7 +4,7 @@
  * signs users in on AWS). Every route except the unauthenticated ones (health) has the Cognito JWT authorizer; grants
  * come from each route's `uses` (`uses.identity`: Cognito's admin API on the census pool, env USER_POOL_ID).
  */
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -135,12 +135,15 @@ export class Api extends Construct {
     const invites = { invites: props.memberInvites ?? 'slips' } as const;
     if ((JOB_WORKER.uses as RouteDef['uses']).identity) this.jobWorker.bindIdentity(props.userPool, invites);
 
+    // One log group for every route function (see CensusFunctionProps.logGroup); the job function keeps its own.
+    const routeLogs = new LogGroup(this, 'RouteFunctionLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
     for (const route of deployedRoutes(props.routes)) {
       const fid = functionId(route);
       const fn = new CensusFunction(this, fid, {
         module: route.module,
         handler: route.handler,
         description: `${route.method} ${route.path}`,
+        logGroup: routeLogs,
         ...(MODULE_SIZING[route.module] ?? {}),
       });
       for (const t of route.uses.tables) fn.bindTable(props.data.tables[t.id], t.access);

@@ -84,6 +84,12 @@ export interface CensusFunctionProps {
   /** /tmp size (default 512 MiB); the job function spools export files there. */
   ephemeralStorageSize?: Size;
   logRetention?: RetentionDays;
+  /**
+   * A log group shared with other functions (the API's route functions share one: a function and a log group per route
+   * would take CloudFormation's 500-resource stack limit by themselves). Records carry the route, so a shared group
+   * loses nothing; without it the function gets its own.
+   */
+  logGroup?: LogGroup;
 }
 
 export class CensusFunction extends Construct {
@@ -106,12 +112,14 @@ export class CensusFunction extends Construct {
     const entry = join(HANDLERS_DIR, `${props.module}.ts`);
     if (!existsSync(entry)) throw new Error(`Handler module ${entry} does not exist (route table names module '${props.module}')`);
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.logGroup =
+      props.logGroup ??
+      new LogGroup(this, 'Logs', {
+        retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
 
-    // An empty role: no AWS managed policy; logging is granted on this function's own log group only.
+    // An empty role: no AWS managed policy; logging is granted on this function's log group only.
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${props.description}`,

@@ -13,6 +13,7 @@ import type { Ports } from '../../functions/app/ports';
 import { runJob } from '../../functions/app/run-job';
 import { openDatabase, type Db } from '../../functions/adapters/sqlite/database';
 import { SqliteDirectoryStore } from '../../functions/adapters/sqlite/directory';
+import { SqliteObjectStore } from '../../functions/adapters/sqlite/objects';
 import { SqliteProgressStore } from '../../functions/adapters/sqlite/progress';
 import { SqliteSubmissionStore } from '../../functions/adapters/sqlite/submissions';
 import { LocalFileStore, loadFileSecret } from '../../functions/adapters/files/local-files';
@@ -86,6 +87,7 @@ export function openEmbedded(dataDir: string): Embedded {
     submissions: new SqliteSubmissionStore(db),
     progress: new SqliteProgressStore(db),
     directory,
+    objects: new SqliteObjectStore(db),
     files,
     jobs: queue,
     now: () => new Date(),

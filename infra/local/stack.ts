@@ -34,6 +34,12 @@ export interface LocalStackOptions {
   webRoot?: string;
   /** Seed a fresh DATA_DIR with demo records too (a census in progress): `npm start` does, test stacks do not. */
   demoRecords?: boolean;
+  /**
+   * Seed a fresh DATA_DIR with the demo geography too: township and village outlines, survey lists of several object
+   * tables and assignments (infra/local/demo-geo.ts). `npm start` does; test stacks only when asked (lists change the
+   * targets of the cells they cover).
+   */
+  demoGeo?: boolean;
   /** Progress callback for the start-up steps. */
   onStep?: (step: string) => void;
   /** Serve HTTPS on `port` with this certificate (PEM, chain after the leaf) and key (PEM); checked before anything starts. */
@@ -168,6 +174,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         seeded.records = (await seedDemoRecords(set.ports)).records;
       } catch (e) {
         step(`demo records could not be created (${(e as Error).message}); the district starts without them`);
+      }
+    }
+
+    if (seeded.seeded && opts.demoGeo) {
+      const { seedDemoGeo } = await import('./demo-geo');
+      await seedDemoGeo(set.ports, set.ports.now().toISOString());
+      if (seeded.records) {
+        // Demo records of object tables survey listed objects, as real ones would.
+        const { linkDemoRecords } = await import('./demo-links');
+        await linkDemoRecords(set.ports);
       }
     }
 

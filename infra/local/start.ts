@@ -74,6 +74,7 @@ async function main() {
     dataDir,
     store,
     demoRecords: true,
+    demoGeo: true,
     onStep: (s) => console.log(`  · ${s}`),
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     ...(httpPort !== undefined ? { httpRedirectPort: httpPort } : {}),

@@ -23,9 +23,9 @@ export function launchBrowser(opts: { args?: string[]; env?: Record<string, stri
   });
 }
 
-/** The local stack serving web/build (built by `npm test` before the test files run). */
-export function startWebStack(): Promise<TestStack> {
-  return startTestStack({ webRoot: join(ROOT, 'web', 'build') });
+/** The local stack serving web/build (built by `npm test` before the test files run); `demoGeo`: with the demo outlines, survey lists and assignments. */
+export function startWebStack(opts: { demoGeo?: boolean } = {}): Promise<TestStack> {
+  return startTestStack({ webRoot: join(ROOT, 'web', 'build'), ...opts });
 }
 
 export async function signIn(context: BrowserContext, base: string, username: string): Promise<Page> {

@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidCursor, LastAdmin, MAX_RECORD_BYTES, RecordTooLarge, UsernameTaken, WriteConflict, attachmentKey, type HistoryEntry, type LocalLogin, type Member, type MemberChange, type Ports, type Submission, type SubmissionWrite } from '../../functions/app/ports';
+import { InvalidCursor, LastAdmin, MAX_RECORD_BYTES, ObjectTaken, RecordTooLarge, UsernameTaken, WriteConflict, attachmentKey, type HistoryEntry, type LocalLogin, type Member, type MemberChange, type Ports, type Submission, type SubmissionWrite } from '../../functions/app/ports';
 import { saveJob, type ExportJob } from '../../functions/app/jobs';
+import { objectCountDelta, objectEffect, objectId, type SurveyObject } from '../../functions/domain/objects';
 import type { StoreKind } from '../../infra/local/stack';
 import { DEMO_COUNTY } from '../../infra/local/demo-district';
 import { Client, ifMatch, login, newId, PHOTO_BYTES, startTestStack, type TestStack } from '../support/stack';
@@ -275,7 +276,7 @@ export function portConformance(opts: ConformanceOptions) {
 
     it('a daily snapshot is replaced only by one read later', async () => {
       const county = '429999000000';
-      const total = { target: 10, draft: 0, submitted: 0, returned: 0, approved: 5, remaining: 5, pct: 50 };
+      const total = { target: 10, draft: 0, submitted: 0, returned: 0, approved: 5, remaining: 5, pct: 50, listed: 0, surveyed: 0, notRequired: 0 };
       await ports.progress.putDailySnapshot({ county, date: '2021-11-08', at: '2021-11-08T10:00:00.000Z', total, sectors: [] });
       await ports.progress.putDailySnapshot({ county, date: '2021-11-08', at: '2021-11-08T09:00:00.000Z', total: { ...total, approved: 1 }, sectors: [] });
       await ports.progress.putDailySnapshot({ county, date: '2021-11-07', at: '2021-11-07T09:00:00.000Z', total, sectors: [] });
@@ -294,6 +295,16 @@ export function portConformance(opts: ConformanceOptions) {
       await ports.progress.setCounts(DEMO_COUNTY, [{ ...before, draft: 3, submitted: 2, returned: 1, approved: 0 }]);
       expect(await cellOf(ports, FORM, region)).toEqual({ ...before, draft: 3, submitted: 2, returned: 1, approved: 0 });
       await ports.progress.setCounts(DEMO_COUNTY, [before]);
+    });
+
+    it('setCounts also overwrites the object counters of a cell', async () => {
+      const region = VILLAGES[2]!;
+      const before = (await cellOf(ports, FORM, region))!;
+      const objects = { objects: 7, listed: 6, surveyed: 3, surveyedApproved: 2, notRequired: 1 };
+      await ports.progress.setCounts(DEMO_COUNTY, [{ ...before, ...objects }]);
+      expect(await cellOf(ports, FORM, region)).toEqual({ ...before, ...objects });
+      await ports.progress.setCounts(DEMO_COUNTY, [{ ...before, objects: 0, listed: 0, surveyed: 0, surveyedApproved: 0, notRequired: 0 }]);
+      expect(await cellOf(ports, FORM, region)).toEqual(before);
     });
 
     it('a published form version is never overwritten; the current pointer moves to the newest', async () => {
@@ -517,6 +528,147 @@ export function portConformance(opts: ConformanceOptions) {
       });
       await expect(ports.files.putStream(k, failing, 'text/csv')).rejects.toThrow();
       expect(await ports.files.exists(k)).toBe(false);
+    });
+  });
+
+  describe(`${opts.store}: survey objects`, () => {
+    const OFORM = 'emergency.shelter';
+    const OVILLAGES = ['420999004001', '420999004002', '420999003002'];
+    const AT = '2021-11-09T08:00:00.000Z';
+    const object = (code: string, over: Partial<SurveyObject> = {}): SurveyObject => ({
+      id: objectId(over.formId ?? OFORM, code),
+      formId: OFORM,
+      regionCode: OVILLAGES[0]!,
+      code,
+      name: `避难场所${code}`,
+      status: 'pending',
+      version: 1,
+      createdAt: AT,
+      createdBy: 'admin',
+      updatedAt: AT,
+      updatedBy: 'admin',
+      ...over,
+    });
+    const cellDelta = (o: SurveyObject) => ({ formId: o.formId, regionCode: o.regionCode, delta: objectCountDelta(null, o.status) });
+    const counts = async (formId: string, region: string) => {
+      const c = await cellOf(ports, formId, region);
+      return { objects: c?.objects ?? 0, listed: c?.listed ?? 0, surveyed: c?.surveyed ?? 0, surveyedApproved: c?.surveyedApproved ?? 0, notRequired: c?.notRequired ?? 0 };
+    };
+
+    it('a batch writes its objects and their cell counters together; a taken id fails the whole batch with nothing written', async () => {
+      const before = await counts(OFORM, OVILLAGES[0]!);
+      const a = object('C1-001');
+      const b = object('C1-002', { status: 'not-required', note: '已拆除' });
+      const c = object('C1-003', { status: 'duplicate', note: '与C1-001重复' });
+      await ports.objects.writeObjects(
+        [a, b, c].map((next) => ({ next, expect: { create: true } as const })),
+        [{ formId: OFORM, regionCode: OVILLAGES[0]!, delta: { objects: 3, listed: 2, notRequired: 1 } }],
+      );
+      expect(await ports.objects.get(a.id)).toEqual(a);
+      expect(await counts(OFORM, OVILLAGES[0]!)).toEqual({ ...before, objects: before.objects + 3, listed: before.listed + 2, notRequired: before.notRequired + 1 });
+      const d = object('C1-004');
+      await expect(ports.objects.writeObjects([{ next: d, expect: { create: true } }, { next: a, expect: { create: true } }], [cellDelta(d)])).rejects.toBeInstanceOf(WriteConflict);
+      expect(await ports.objects.get(d.id)).toBeUndefined();
+      expect((await counts(OFORM, OVILLAGES[0]!)).objects).toBe(before.objects + 3);
+      expect((await ports.objects.getMany([a.id, d.id, b.id, a.id])).map((o) => o.id).sort()).toEqual([a.id, b.id].sort());
+    });
+
+    it('a replace is conditioned on the stored version: a stale one is a WriteConflict with nothing written', async () => {
+      const a = object('C2-001');
+      await ports.objects.writeObjects([{ next: a, expect: { create: true } }], [cellDelta(a)]);
+      const next = { ...a, name: '新名称', version: 2 };
+      await ports.objects.writeObjects([{ next, expect: { version: 1 } }], []);
+      await expect(ports.objects.writeObjects([{ next: { ...a, name: '旧的', version: 2 }, expect: { version: 1 } }], [])).rejects.toBeInstanceOf(WriteConflict);
+      expect((await ports.objects.get(a.id))!.name).toBe('新名称');
+    });
+
+    it('lists by form in the order given, then region code, then code, over pages; filters by status, assignee and text; a forged cursor is refused', async () => {
+      const FORM2 = 'emergency.school';
+      const objs = [
+        object('L-03', { regionCode: OVILLAGES[1]! }),
+        object('L-01', { regionCode: OVILLAGES[1]!, assignee: 'staff-x' }),
+        object('L-02', { regionCode: OVILLAGES[0]!, status: 'not-required', note: 'n' }),
+        object('L-09', { regionCode: OVILLAGES[2]!, assignee: 'staff-x' }),
+        object('L-05', { formId: FORM2, id: objectId(FORM2, 'L-05'), regionCode: OVILLAGES[0]!, name: '第五小学', assignee: 'staff-x' }),
+      ];
+      await ports.objects.writeObjects(objs.map((next) => ({ next, expect: { create: true } as const })), objs.map(cellDelta));
+      const ours = (items: SurveyObject[]) => items.filter((o) => o.code.startsWith('L-')).map((o) => `${o.formId}/${o.regionCode}/${o.code}`);
+      const township4 = '420999004000';
+      const listed = await all((cursor) => ports.objects.list({ formIds: [FORM2, OFORM], regions: [township4], limit: 2, ...(cursor ? { cursor } : {}) }));
+      expect(ours(listed.items)).toEqual([`${FORM2}/${OVILLAGES[0]}/L-05`, `${OFORM}/${OVILLAGES[0]}/L-02`, `${OFORM}/${OVILLAGES[1]}/L-01`, `${OFORM}/${OVILLAGES[1]}/L-03`]);
+      expect(new Set(listed.items.map((o) => o.id)).size).toBe(listed.items.length);
+      expect(listed.pages).toBeGreaterThan(1);
+      const mine = await all((cursor) => ports.objects.list({ formIds: [OFORM, FORM2], regions: [DEMO_COUNTY], assignee: 'staff-x', limit: 1, ...(cursor ? { cursor } : {}) }));
+      expect(ours(mine.items)).toEqual([`${OFORM}/${OVILLAGES[2]}/L-09`, `${OFORM}/${OVILLAGES[1]}/L-01`, `${FORM2}/${OVILLAGES[0]}/L-05`]);
+      const closed = await all((cursor) => ports.objects.list({ formIds: [OFORM], regions: [township4], status: 'not-required', limit: 50, ...(cursor ? { cursor } : {}) }));
+      expect(ours(closed.items)).toEqual([`${OFORM}/${OVILLAGES[0]}/L-02`]);
+      const text = await all((cursor) => ports.objects.list({ formIds: [FORM2], regions: [DEMO_COUNTY], q: '第五', limit: 50, ...(cursor ? { cursor } : {}) }));
+      expect(ours(text.items)).toEqual([`${FORM2}/${OVILLAGES[0]}/L-05`]);
+      const byCode = await all((cursor) => ports.objects.list({ formIds: [OFORM], regions: [DEMO_COUNTY], q: 'L-0', limit: 50, ...(cursor ? { cursor } : {}) }));
+      expect(ours(byCode.items).length).toBe(4);
+      await expect(ports.objects.list({ formIds: [OFORM], regions: [township4], limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursor);
+      await expect(ports.objects.list({ formIds: [OFORM], regions: [township4], limit: 2, cursor: Buffer.from(JSON.stringify({ p: 7, k: 'x' })).toString('base64url') })).rejects.toBeInstanceOf(InvalidCursor);
+    });
+
+    it('a record claims its object in its own transaction; a second live record is ObjectTaken with nothing written; voiding releases it; approval counts', async () => {
+      const village = OVILLAGES[2]!;
+      const o = object('R-001', { regionCode: village });
+      await ports.objects.writeObjects([{ next: o, expect: { create: true } }], [cellDelta(o)]);
+      const before = await counts(OFORM, village);
+      const first = makeSubmission({ formId: OFORM, sector: 'emergency', regionCode: village, objectId: o.id });
+      await ports.submissions.write({ ...createWrite(first), object: objectEffect(o.id, null, 'draft') });
+      const claimed = (await ports.objects.get(o.id))!;
+      expect([claimed.status, claimed.submissionId, claimed.version]).toEqual(['surveyed', first.id, 2]);
+      expect(await counts(OFORM, village)).toEqual({ ...before, surveyed: before.surveyed + 1 });
+
+      const second = makeSubmission({ formId: OFORM, sector: 'emergency', regionCode: village, objectId: o.id });
+      const cellBefore = await cellOf(ports, OFORM, village);
+      await expect(ports.submissions.write({ ...createWrite(second), object: objectEffect(o.id, null, 'draft') })).rejects.toBeInstanceOf(ObjectTaken);
+      expect(await ports.submissions.get(second.id)).toBeUndefined();
+      expect(await ports.submissions.history(second.id)).toEqual([]);
+      expect(await cellOf(ports, OFORM, village)).toEqual(cellBefore);
+
+      const submitted = { ...statusWrite(first, 'submitted', '2021-11-09T09:00:00.000Z', 'staff'), object: objectEffect(o.id, 'draft', 'submitted') };
+      await ports.submissions.write(submitted);
+      const approvedW = { ...statusWrite(submitted.next, 'approved', '2021-11-09T10:00:00.000Z'), object: objectEffect(o.id, 'submitted', 'approved') };
+      await ports.submissions.write(approvedW);
+      expect(await counts(OFORM, village)).toEqual({ ...before, surveyed: before.surveyed + 1, surveyedApproved: before.surveyedApproved + 1 });
+
+      const voided = statusWrite(approvedW.next, 'voided' as Submission['status'], '2021-11-09T11:00:00.000Z', 'admin');
+      await ports.submissions.write({ ...voided, object: objectEffect(o.id, 'approved', 'voided') });
+      const released = (await ports.objects.get(o.id))!;
+      expect([released.status, released.submissionId]).toEqual(['pending', undefined]);
+      expect(await counts(OFORM, village)).toEqual(before);
+      // Released, the object can be surveyed again.
+      await ports.submissions.write({ ...createWrite(second), object: objectEffect(o.id, null, 'draft') });
+      expect((await ports.objects.get(o.id))!.submissionId).toBe(second.id);
+    });
+
+    it('of 8 records racing for one object exactly one claims it, and the cell counts it once', async () => {
+      const village = OVILLAGES[1]!;
+      const o = object('R-RACE', { regionCode: village });
+      await ports.objects.writeObjects([{ next: o, expect: { create: true } }], [cellDelta(o)]);
+      const before = await counts(OFORM, village);
+      const racers = Array.from({ length: 8 }, () => makeSubmission({ formId: OFORM, sector: 'emergency', regionCode: village, objectId: o.id }));
+      const results = await Promise.allSettled(racers.map((r) => ports.submissions.write({ ...createWrite(r), object: objectEffect(o.id, null, 'draft') })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ObjectTaken);
+      const winner = racers[results.findIndex((r) => r.status === 'fulfilled')]!;
+      expect((await ports.objects.get(o.id))!.submissionId).toBe(winner.id);
+      expect((await counts(OFORM, village)).surveyed).toBe(before.surveyed + 1);
+    });
+
+    it('boundaries: stored and replaced by code, read back by level', async () => {
+      const ring = (x: number) => [[[114 + x, 30], [114.1 + x, 30], [114.1 + x, 30.1], [114 + x, 30]]];
+      await ports.directory.putBoundaries([
+        { code: '429998000000', level: 'county', geometry: { type: 'Polygon', coordinates: ring(0) } },
+        { code: '429998001000', level: 'township', geometry: { type: 'Polygon', coordinates: ring(0.5) } },
+      ]);
+      await ports.directory.putBoundaries([{ code: '429998001000', level: 'township', geometry: { type: 'MultiPolygon', coordinates: [ring(0.7)] } }]);
+      const townships = (await ports.directory.boundaries('township')).filter((b) => b.code.startsWith('429998'));
+      expect(townships).toEqual([{ code: '429998001000', level: 'township', geometry: { type: 'MultiPolygon', coordinates: [ring(0.7)] } }]);
+      const every = (await ports.directory.boundaries()).filter((b) => b.code.startsWith('429998')).map((b) => b.code);
+      expect(every).toEqual(['429998000000', '429998001000']);
     });
   });
 

@@ -11,7 +11,7 @@
  * Record routes are one `recordRoute({...})` line each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG, type CatalogEntry } from '../../functions/domain/catalog/index';
+import { CATALOG, catalogForm, type CatalogEntry } from '../../functions/domain/catalog/index';
 import { allFields, type FormDefinition } from '../../functions/domain/forms';
 import { contains } from '../../functions/domain/regions';
 import { generateSample } from '../../functions/domain/samples';
@@ -375,6 +375,27 @@ function gate(method: string, path: string, roles: readonly Role[], probe: { que
   };
 }
 
+// ── survey objects ────────────────────────────────────────────────────────────────────────────────────────────────
+/** An object table per sector, and the region of its level in a township. */
+const OBJECT_FORMS: Record<SectorId, string> = { emergency: 'emergency.shelter', agriculture: 'agriculture.reservoir', forestry: 'forestry.fire-depot', housing: 'housing.rural-house' };
+const OBJECT_REGION = (formId: string, where: Where) => (catalogForm(formId)!.regionLevel === 'township' ? TOWNSHIP[where] : VILLAGE[where]);
+let seededObjects: { id: string; sector: SectorId; region: string }[] | undefined;
+/** One listed object per sector and township, made by the administrator (once). */
+async function seedObjects() {
+  if (seededObjects) return seededObjects;
+  seededObjects = [];
+  for (const s of SECTOR_IDS) {
+    for (const where of ['T1', 'T2'] as const) {
+      const formId = OBJECT_FORMS[s];
+      const region = OBJECT_REGION(formId, where);
+      const r = await admin.post('/api/objects', { formId, regionCode: region, name: `名录-${s}-${where}`, code: `AZ-${s}-${where}` });
+      expect(r.status).toBe(201);
+      seededObjects.push({ id: r.body.id, sector: s, region });
+    }
+  }
+  return seededObjects;
+}
+
 // ── the matrix: one entry per route ────────────────────────────────────────────────────────────────────────────────
 const photoRequest = (r: Rec) => ({ field: FORMS[r.sector].photo, contentType: FORMS[r.sector].accept, size: PHOTO_BYTES.length, fileName: 'p.jpg' });
 
@@ -712,6 +733,65 @@ const MATRIX: Record<string, RouteCheck> = {
   'GET /api/briefing': gate('GET', '/api/briefing', ALL),
   'GET /api/settings/deadline': gate('GET', '/api/settings/deadline', ALL),
   'PUT /api/settings/deadline': gate('PUT', '/api/settings/deadline', ADMIN),
+  // ── survey objects and boundaries: the lists are scoped like records (sector, regions); viewers read their regions
+  'GET /api/objects': {
+    roles: ALL,
+    async run() {
+      const made = await seedObjects();
+      const t = new Table();
+      for (const a of ACCOUNTS) {
+        const items: { id: string }[] = [];
+        let cursor: string | undefined;
+        do {
+          const r = await a.client.get(`/api/objects?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+          expect(r.status).toBe(200);
+          items.push(...r.body.items);
+          cursor = r.body.nextCursor ?? undefined;
+        } while (cursor);
+        const seen = items.map((o) => o.id).filter((id) => made.some((m) => m.id === id)).sort();
+        const expected = made.filter((m) => a.role === 'admin' || ((a.role === 'viewer' || m.sector === a.sector) && a.regions.some((r) => contains(r, m.region)))).map((m) => m.id).sort();
+        t.row(a.username, 'GET /api/objects', JSON.stringify(expected), JSON.stringify(seen));
+      }
+      t.check();
+    },
+  },
+  'GET /api/objects/{id}': {
+    roles: ALL,
+    async run() {
+      const made = await seedObjects();
+      const t = new Table();
+      for (const a of ACCOUNTS) {
+        for (const m of made) {
+          const visible = a.role === 'admin' || ((a.role === 'viewer' || m.sector === a.sector) && a.regions.some((r) => contains(r, m.region)));
+          const r = await a.client.get(`/api/objects/${encodeURIComponent(m.id)}`);
+          t.row(a.username, `GET ${m.id}`, visible ? 200 : 404, r.status);
+        }
+      }
+      t.check();
+    },
+  },
+  'POST /api/objects': {
+    roles: WORKERS,
+    async run() {
+      const t = new Table();
+      for (const a of ACCOUNTS) {
+        for (const where of ['T1', 'T2'] as const) {
+          const formId = OBJECT_FORMS[a.sector ?? 'emergency'];
+          const r = await a.client.post('/api/objects', { formId, regionCode: OBJECT_REGION(formId, where), name: `新增-${a.username}-${where}`, found: true });
+          const may = a.role === 'admin' || (a.role !== 'viewer' && a.regions.some((x) => contains(x, TOWNSHIP[where])));
+          t.row(a.username, `found object in ${where}`, may ? 201 : 403, r.status);
+        }
+      }
+      t.check();
+    },
+  },
+  'POST /api/objects/assign': gate('POST', '/api/objects/assign', REVIEWERS, { body: { ids: ['emergency.shelter~NONE'], assignee: null } }),
+  'POST /api/objects/import': gate('POST', '/api/objects/import', REVIEWERS, { query: 'formId=no.such-table' }),
+  'GET /api/objects/import/{id}': gate('GET', '/api/objects/import/{id}', REVIEWERS),
+  'POST /api/objects/import/{id}/commit': gate('POST', '/api/objects/import/{id}/commit', REVIEWERS),
+  'POST /api/objects/{id}/status': gate('POST', '/api/objects/{id}/status', REVIEWERS, { body: { status: 'not-required', note: 'x' } }),
+  'PUT /api/regions/boundaries': gate('PUT', '/api/regions/boundaries', ADMIN, { body: { type: 'FeatureCollection', features: [] } }),
+  'GET /api/regions/boundaries': gate('GET', '/api/regions/boundaries', ALL),
   'POST /api/admin/reconcile': {
     roles: ADMIN,
     async run() {

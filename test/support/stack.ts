@@ -15,10 +15,10 @@ export interface TestStack extends LocalStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(opts: { webRoot?: string; store?: StoreKind } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { webRoot?: string; store?: StoreKind; demoGeo?: boolean } = {}): Promise<TestStack> {
   process.env.LOG_LEVEL = 'silent';
   const dataDir = mkdtempSync(join(tmpdir(), 'risk-census-test-'));
-  const stack = await startLocalStack({ dataDir, store: opts.store, inMemory: true, webRoot: opts.webRoot ?? join(dataDir, 'no-web') });
+  const stack = await startLocalStack({ dataDir, store: opts.store, inMemory: true, webRoot: opts.webRoot ?? join(dataDir, 'no-web'), ...(opts.demoGeo ? { demoGeo: true } : {}) });
   return {
     ...stack,
     dataDir,

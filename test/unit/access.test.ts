@@ -98,9 +98,11 @@ describe('access: reviewer', () => {
 });
 
 describe('access: viewer', () => {
-  it('reads progress, regions and forms only', () => {
+  it('reads progress, regions, forms and the survey lists of their regions only', () => {
     const allowed = ACTIONS.filter((a) => can(viewer, a));
-    expect(allowed.sort()).toEqual(['forms.read', 'progress.read', 'regions.read']);
+    expect(allowed.sort()).toEqual(['forms.read', 'objects.read', 'progress.read', 'regions.read']);
+    expect(can(viewer, 'objects.read', { regionCode: V21, sector: 'housing' })).toBe(true);
+    expect(can({ ...viewer, regions: [V21] }, 'objects.read', { regionCode: V11, sector: 'housing' })).toBe(false);
     expect(can(viewer, 'progress.read', { regionCode: V21, sector: 'housing' })).toBe(true);
     for (const a of [...SUBMISSION_ACTIONS, 'export.create' as Action]) {
       expect(can(viewer, a, { sector: 'emergency', regionCode: V11 })).toBe(false);

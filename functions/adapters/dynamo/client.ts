@@ -1,6 +1,7 @@
 /** The DynamoDB document client, configured from the environment (a local endpoint in local mode). */
 import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { WriteConflict } from '#app/ports';
 import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
 
 export function documentClient(env: Record<string, string | undefined> = process.env): DynamoDBDocumentClient {
@@ -64,3 +65,29 @@ const faultMiddleware: FinalizeRequestMiddleware<object, MetadataBearer> =
   };
 
 export { decodeCursor, encodeCursor } from '../cursor';
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+
+/**
+ * One TransactWriteItems. Busy items make concurrent transactions cancel each other (TransactionConflict): those are
+ * retried with jittered backoff. A failed condition is a real conflict: `onConditionFailed` names it (from the
+ * cancellation reasons, in item order), by default a WriteConflict, and it goes back to the use case.
+ */
+export async function transactWrite(
+  db: DynamoDBDocumentClient,
+  items: TransactItems,
+  onConditionFailed: (reasons: readonly { Code?: string }[]) => Error = () => new WriteConflict(),
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (e) {
+      if (!(e instanceof TransactionCanceledException || (e as Error).name === 'TransactionCanceledException')) throw e;
+      const reasons = (e as TransactionCanceledException).CancellationReasons ?? [];
+      if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) throw onConditionFailed(reasons);
+      if (attempt >= 8 || !reasons.some((r) => r.Code === 'TransactionConflict')) throw e;
+      await new Promise((res) => setTimeout(res, Math.random() * 20 * 2 ** Math.min(attempt, 5)));
+    }
+  }
+}

@@ -4,9 +4,10 @@
  */
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { FormDefinition } from '#domain/forms';
 import type { Region } from '#domain/regions';
-import { isActiveAdmin, LastAdmin, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type FormVersionInfo, type Publication, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
+import { isActiveAdmin, LastAdmin, type Boundary, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type FormVersionInfo, type Publication, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
 import { formSummary, versionInfo } from '../form-record';
 import { storedMember } from '../member-record';
 import { DIRECTORY, tableName } from './tables';
@@ -365,6 +366,25 @@ export class DynamoDirectoryStore implements DirectoryStore {
   async putSetting(name: string, value: unknown, by: string, at: string): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: 'SETTINGS', sk: name, value, by, at } }));
   }
+  /**
+   * Boundaries: `BOUNDARIES` / <code>, the geometry gzipped (a binary attribute): a village outline of a few thousand
+   * vertices stays well inside DynamoDB's 400 KB item limit.
+   */
+  async putBoundaries(boundaries: readonly Boundary[]): Promise<void> {
+    await batchPut(
+      this.db,
+      this.table,
+      boundaries.map((b) => ({ pk: 'BOUNDARIES', sk: b.code, level: b.level, geometry: gzipSync(JSON.stringify(b.geometry)) })),
+    );
+  }
+
+  async boundaries(level?: Region['level']): Promise<Boundary[]> {
+    const items = await this.query('BOUNDARIES');
+    return items
+      .filter((i) => !level || i.level === level)
+      .map((i) => ({ code: String(i.sk), level: i.level as Region['level'], geometry: JSON.parse(gunzipSync(i.geometry as Uint8Array).toString('utf8')) as Boundary['geometry'] }))
+      .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  }
 }
 
 function toMember(i: Record<string, unknown>): Member {
@@ -385,6 +405,7 @@ function toLogin(i: Record<string, unknown>): LocalLogin {
     ...(typeof i.temporaryUntil === 'string' ? { temporaryUntil: i.temporaryUntil } : {}),
     ...(typeof i.passwordChangedAt === 'string' ? { passwordChangedAt: i.passwordChangedAt } : {}),
   };
+
 }
 
 export async function batchPut(db: DynamoDBDocumentClient, table: string, items: Record<string, unknown>[]) {

@@ -6,6 +6,8 @@ import type { ProgressSnapshot, ProgressStore, TargetChange, TargetLogEntry } fr
 import { DIRECTORY, PROGRESS, tableEnvVar, tableName } from './tables';
 
 const COUNT_KEYS = ['draft', 'submitted', 'returned', 'approved'] as const;
+/** Object counters (objects.ts ObjectCounts): absent on a cell without listed objects. */
+const OBJECT_KEYS = ['objects', 'listed', 'surveyed', 'surveyedApproved', 'notRequired'] as const;
 
 export class DynamoProgressStore implements ProgressStore {
   private readonly table: string;
@@ -35,6 +37,15 @@ export class DynamoProgressStore implements ProgressStore {
           returned: Number(it.returned ?? 0),
           approved: Number(it.approved ?? 0),
           ...(it.attestedNone ? { attestedNone: true } : {}),
+          ...(Number(it.objects ?? 0)
+            ? {
+                objects: Number(it.objects),
+                listed: Number(it.listed ?? 0),
+                surveyed: Number(it.surveyed ?? 0),
+                surveyedApproved: Number(it.surveyedApproved ?? 0),
+                notRequired: Number(it.notRequired ?? 0),
+              }
+            : {}),
         });
       }
       key = r.LastEvaluatedKey;
@@ -182,9 +193,14 @@ export class DynamoProgressStore implements ProgressStore {
               Update: {
                 TableName: this.table,
                 Key: { county, cell: `${c.formId}#${c.regionCode}` },
-                UpdateExpression: `SET ${COUNT_KEYS.map((k) => `#${k} = :${k}`).join(', ')}, #f = :f, #r = :r`,
-                ExpressionAttributeNames: { ...Object.fromEntries(COUNT_KEYS.map((k) => [`#${k}`, k])), '#f': 'formId', '#r': 'regionCode' },
-                ExpressionAttributeValues: { ...Object.fromEntries(COUNT_KEYS.map((k) => [`:${k}`, c[k]])), ':f': c.formId, ':r': c.regionCode },
+                UpdateExpression: `SET ${[...COUNT_KEYS, ...OBJECT_KEYS].map((k) => `#${k} = :${k}`).join(', ')}, #f = :f, #r = :r`,
+                ExpressionAttributeNames: { ...Object.fromEntries([...COUNT_KEYS, ...OBJECT_KEYS].map((k) => [`#${k}`, k])), '#f': 'formId', '#r': 'regionCode' },
+                ExpressionAttributeValues: {
+                  ...Object.fromEntries(COUNT_KEYS.map((k) => [`:${k}`, c[k]])),
+                  ...Object.fromEntries(OBJECT_KEYS.map((k) => [`:${k}`, c[k] ?? 0])),
+                  ':f': c.formId,
+                  ':r': c.regionCode,
+                },
               },
             },
           ],

@@ -2,14 +2,14 @@
  * Submissions repository. Every write (create, update, status change) is one TransactWriteItems holding the submission
  * (conditioned on id/version/status), the progress-cell counter ADD and the audit entries, so counters never drift.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { countyOf } from '#domain/regions';
 import { SECTOR_IDS, type SectorId } from '#domain/sectors';
 import type { Status } from '#domain/workflow';
-import { InvalidCursor, MAX_RECORD_BYTES, RecordTooLarge, WriteConflict, type HistoryEntry, type ListQuery, type Page, type Submission, type SubmissionStore, type SubmissionWrite } from '#app/ports';
-import { AUDIT, PROGRESS, SUBMISSIONS, tableName } from './tables';
-import { decodeCursor, encodeCursor } from './client';
+import { InvalidCursor, MAX_RECORD_BYTES, ObjectTaken, RecordTooLarge, WriteConflict, type HistoryEntry, type ListQuery, type Page, type Submission, type SubmissionStore, type SubmissionWrite } from '#app/ports';
+import { AUDIT, OBJECTS, PROGRESS, SUBMISSIONS, tableName } from './tables';
+import { objectCounterUpdate } from './objects';
+import { decodeCursor, encodeCursor, transactWrite } from './client';
 
 /** Code prefix that selects a region's subtree: county 6 digits, township 9, village 12. */
 export function subtreePrefix(code: string): string {
@@ -47,8 +47,10 @@ export class DynamoSubmissionStore implements SubmissionStore {
   private readonly subs: string;
   private readonly progress: string;
   private readonly audit: string;
+  private readonly objects: string;
 
   constructor(private readonly db: DynamoDBDocumentClient, env?: Record<string, string | undefined>) {
+    this.objects = tableName(OBJECTS, env);
     this.subs = tableName(SUBMISSIONS, env);
     this.progress = tableName(PROGRESS, env);
     this.audit = tableName(AUDIT, env);
@@ -96,25 +98,48 @@ export class DynamoSubmissionStore implements SubmissionStore {
         },
       });
     }
+    // The record's object: claimed (pending, named by no record) or released (named by this record) in this transaction.
+    let objectIndex = -1;
+    if (w.object) {
+      const by = w.audit[0]?.by ?? s.createdBy;
+      if (w.object.link !== 'keep') {
+        objectIndex = items.length;
+        items.push({
+          Update: {
+            TableName: this.objects,
+            Key: { id: w.object.id },
+            ...(w.object.link === 'claim'
+              ? {
+                  UpdateExpression: 'SET #st = :surveyed, #sid = :sid, #ua = :at, #ub = :by ADD #v :one',
+                  ConditionExpression: 'attribute_exists(id) AND #st = :pending AND attribute_not_exists(#sid)',
+                  ExpressionAttributeValues: { ':surveyed': 'surveyed', ':pending': 'pending', ':sid': s.id, ':at': s.updatedAt, ':by': by, ':one': 1 },
+                }
+              : {
+                  UpdateExpression: 'SET #st = :pending, #ua = :at, #ub = :by REMOVE #sid ADD #v :one',
+                  ConditionExpression: 'attribute_exists(id) AND #sid = :sid',
+                  ExpressionAttributeValues: { ':pending': 'pending', ':sid': s.id, ':at': s.updatedAt, ':by': by, ':one': 1 },
+                }),
+            ExpressionAttributeNames: { '#st': 'status', '#sid': 'submissionId', '#ua': 'updatedAt', '#ub': 'updatedBy', '#v': 'version' },
+          },
+        });
+      }
+      // Objects count in the record's own cell (an object's region is its record's region).
+      const counters = objectCounterUpdate(this.progress, s.formId, s.regionCode, w.object.counters, s.updatedAt);
+      if (counters) {
+        const same = items.findIndex((it) => it.Update?.TableName === this.progress);
+        if (same >= 0) mergeUpdate(items[same]!.Update!, counters.Update);
+        else items.push(counters);
+      }
+    }
     w.audit.forEach((a, i) => {
       // Entries of one write keep their order (i); the random part keeps concurrent writers' keys apart.
       const atEvent = `${a.at}#${i}#${Math.random().toString(36).slice(2, 10)}#${a.action}`;
       items.push({ Put: { TableName: this.audit, Item: { entityId: s.id, atEvent, ...a } } });
     });
-    // A busy progress cell makes concurrent transactions cancel each other (TransactionConflict): retry those with
-    // jittered backoff. A failed condition is a real conflict and goes back to the use case.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return;
-      } catch (e) {
-        if (!(e instanceof TransactionCanceledException || (e as Error).name === 'TransactionCanceledException')) throw e;
-        const reasons = (e as TransactionCanceledException).CancellationReasons ?? [];
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) throw new WriteConflict();
-        if (attempt >= 8 || !reasons.some((r) => r.Code === 'TransactionConflict')) throw e;
-        await new Promise((res) => setTimeout(res, Math.random() * 20 * 2 ** Math.min(attempt, 5)));
-      }
-    }
+    // A failed condition of the object's item (and not of the record's own) means the object is taken.
+    await transactWrite(this.db, items, (reasons) =>
+      objectIndex >= 0 && reasons[objectIndex]?.Code === 'ConditionalCheckFailed' && reasons[0]?.Code !== 'ConditionalCheckFailed' ? new ObjectTaken(w.object!.id) : new WriteConflict(),
+    );
   }
 
   /** history(id): the audit trail of a submission, oldest first. */
@@ -291,4 +316,12 @@ export class DynamoSubmissionStore implements SubmissionStore {
       } while (key);
     }
   }
+}
+
+/** Fold the ADDs of `extra` into `target` (one item per key in a transaction): both update the same progress cell. */
+function mergeUpdate(target: { UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }, extra: { UpdateExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> }): void {
+  const adds = extra.UpdateExpression.split(' ADD ')[1]!;
+  target.UpdateExpression = `${target.UpdateExpression} , ${adds}`.replace(' , ', ', ');
+  target.ExpressionAttributeNames = { ...target.ExpressionAttributeNames, ...extra.ExpressionAttributeNames };
+  target.ExpressionAttributeValues = { ...target.ExpressionAttributeValues, ...extra.ExpressionAttributeValues };
 }

@@ -2,7 +2,7 @@
  * The one definition of every DynamoDB table: keys, GSIs and settings, with the access patterns each serves.
  * The CDK stack (infra/aws) and the local bootstrap (infra/local) both create tables from this list.
  *
- * Decision: four tables. Submissions and Progress carry the write traffic; Directory holds low-volume reference data
+ * Decision: five tables. Submissions and Progress carry the write traffic; Objects holds the survey lists (listing, 清查); Directory holds low-volume reference data
  * (form versions, regions, members, local users, target history, export jobs) under prefixed keys; Audit is append-only.
  */
 
@@ -23,7 +23,7 @@ export interface IndexDef {
 
 export interface TableDef {
   /** Logical id, used for construct ids and env var names (`TABLE_<ID>`). */
-  id: 'submissions' | 'progress' | 'directory' | 'audit';
+  id: 'submissions' | 'progress' | 'directory' | 'audit' | 'objects';
   partitionKey: KeyDef;
   sortKey?: KeyDef;
   indexes: IndexDef[];
@@ -89,6 +89,7 @@ export const DIRECTORY: TableDef = {
     'IMPORT#<id> / JOB: bulk-import jobs with their validation summary and first errors (expire via TTL)',
     'UPLOAD#<id> / JOB: a presigned import upload and who may use it (expire via TTL)',
     'SETTINGS / <name>: district-wide settings (the census deadline)',
+    'BOUNDARIES / <code>: region outlines (gzipped GeoJSON geometry)',
     'SNAPSHOT#<county> / <YYYY-MM-DD>: daily progress snapshot of a district (trend chart), oldest first',
   ],
 };
@@ -101,7 +102,27 @@ export const AUDIT: TableDef = {
   patterns: ['listHistory(entityId): the history of a submission, oldest first'],
 };
 
-export const TABLES: readonly TableDef[] = [SUBMISSIONS, PROGRESS, DIRECTORY, AUDIT];
+export const OBJECTS: TableDef = {
+  id: 'objects',
+  partitionKey: { name: 'id', type: 'S' }, // `${formId}~${code}`
+  indexes: [
+    {
+      name: 'byFormRegion',
+      partitionKey: { name: 'formCounty', type: 'S' }, // `${formId}#${countyCode}`
+      sortKey: { name: 'regionKey', type: 'S' }, // `${regionCode}#${code}`
+      patterns: ['listObjects(formId, region subtree): the survey list of a form in a region and below, by region then code'],
+    },
+    {
+      name: 'byAssignee',
+      partitionKey: { name: 'assignee', type: 'S' }, // present only while assigned
+      sortKey: { name: 'assigneeKey', type: 'S' }, // `${formId}#${regionCode}#${code}`
+      patterns: ["listObjects(assignee): a member's tasks, by form then region then code (sparse)"],
+    },
+  ],
+  patterns: ['getObject(id)', 'import / add: conditional put attribute_not_exists(id)', 'claim / release by a record: update conditioned on status and submissionId in its transaction'],
+};
+
+export const TABLES: readonly TableDef[] = [SUBMISSIONS, PROGRESS, DIRECTORY, AUDIT, OBJECTS];
 
 /** Environment variable that carries a table's physical name to a function. */
 export function tableEnvVar(t: TableDef): string {

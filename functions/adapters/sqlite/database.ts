@@ -173,6 +173,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE forms ADD COLUMN retired TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'survey objects, their cell counters, region boundaries',
+    sql: `
+      -- Survey objects (functions/adapters/sqlite/objects.ts): the object (JSON) beside the columns of its listings.
+      CREATE TABLE objects (
+        id TEXT PRIMARY KEY,                   -- formId~code
+        form_id TEXT NOT NULL,
+        region_code TEXT NOT NULL,
+        code TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        assignee TEXT,
+        version INTEGER NOT NULL,
+        record TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX objects_by_form_region ON objects (form_id, region_code, code);
+      CREATE INDEX objects_by_assignee ON objects (assignee, form_id, region_code, code) WHERE assignee IS NOT NULL;
+      -- Object counters of a cell (domain/objects.ts ObjectCounts), written with the objects and records that move them.
+      ALTER TABLE progress_cells ADD COLUMN objects INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE progress_cells ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE progress_cells ADD COLUMN surveyed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE progress_cells ADD COLUMN surveyed_approved INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE progress_cells ADD COLUMN not_required INTEGER NOT NULL DEFAULT 0;
+      -- Region outlines uploaded by the district (GeoJSON geometry).
+      CREATE TABLE boundaries (
+        code TEXT PRIMARY KEY,
+        level TEXT NOT NULL,
+        geometry TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -6,7 +6,7 @@
 import type { FormDefinition } from '#domain/forms';
 import type { Region } from '#domain/regions';
 import { formSummary, versionInfo } from '../form-record';
-import { isActiveAdmin, LastAdmin, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type FormVersionInfo, type Publication, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
+import { isActiveAdmin, LastAdmin, type Boundary, UsernameTaken, WriteConflict, type DirectoryStore, type FormSummary, type FormVersionInfo, type Publication, type JobRecord, type LocalLogin, type Member, type MemberChange } from '#app/ports';
 import { inTransaction, type Db } from './database';
 import { storedMember } from '../member-record';
 
@@ -83,6 +83,9 @@ export class SqliteDirectoryStore implements DirectoryStore {
       expireJobs: db.prepare('DELETE FROM job_records WHERE expires_at < ?'),
       getSetting: db.prepare<[string], { value: string; by: string; at: string }>('SELECT value, by, at FROM settings WHERE name = ?'),
       putSetting: db.prepare('INSERT OR REPLACE INTO settings (name, value, by, at) VALUES (?, ?, ?, ?)'),
+      putBoundary: db.prepare('INSERT OR REPLACE INTO boundaries (code, level, geometry) VALUES (?, ?, ?)'),
+      boundaries: db.prepare<[], { code: string; level: string; geometry: string }>('SELECT code, level, geometry FROM boundaries ORDER BY code'),
+      boundariesOf: db.prepare<[string], { code: string; level: string; geometry: string }>('SELECT code, level, geometry FROM boundaries WHERE level = ? ORDER BY code'),
     };
   }
 
@@ -253,5 +256,16 @@ export class SqliteDirectoryStore implements DirectoryStore {
 
   async putSetting(name: string, value: unknown, by: string, at: string): Promise<void> {
     this.stmts.putSetting.run(name, JSON.stringify(value ?? null), by, at);
+  }
+
+  async putBoundaries(boundaries: readonly Boundary[]): Promise<void> {
+    inTransaction(this.db, () => {
+      for (const b of boundaries) this.stmts.putBoundary.run(b.code, b.level, JSON.stringify(b.geometry));
+    });
+  }
+
+  async boundaries(level?: Region['level']): Promise<Boundary[]> {
+    const rows = level ? this.stmts.boundariesOf.all(level) : this.stmts.boundaries.all();
+    return rows.map((r) => ({ code: r.code, level: r.level as Region['level'], geometry: JSON.parse(r.geometry) as Boundary['geometry'] }));
   }
 }

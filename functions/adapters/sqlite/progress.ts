@@ -13,6 +13,11 @@ interface CellRow {
   returned: number;
   approved: number;
   attested_none: number;
+  objects: number;
+  listed: number;
+  surveyed: number;
+  surveyed_approved: number;
+  not_required: number;
 }
 
 export class SqliteProgressStore implements ProgressStore {
@@ -21,7 +26,7 @@ export class SqliteProgressStore implements ProgressStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       cells: db.prepare<[string], CellRow>(
-        'SELECT form_id, region_code, target, draft, submitted, returned, approved, attested_none FROM progress_cells WHERE county = ? ORDER BY cell',
+        'SELECT form_id, region_code, target, draft, submitted, returned, approved, attested_none, objects, listed, surveyed, surveyed_approved, not_required FROM progress_cells WHERE county = ? ORDER BY cell',
       ),
       setTarget: db.prepare(
         `INSERT INTO progress_cells (county, cell, form_id, region_code, target) VALUES (@county, @cell, @form_id, @region_code, @target)
@@ -42,9 +47,10 @@ export class SqliteProgressStore implements ProgressStore {
       ),
       snapshots: db.prepare<[string], { date: string; at: string; snapshot: string }>('SELECT date, at, snapshot FROM snapshots WHERE county = ? ORDER BY date'),
       setCounts: db.prepare(
-        `INSERT INTO progress_cells (county, cell, form_id, region_code, draft, submitted, returned, approved)
-         VALUES (@county, @cell, @form_id, @region_code, @draft, @submitted, @returned, @approved)
-         ON CONFLICT (county, cell) DO UPDATE SET draft = excluded.draft, submitted = excluded.submitted, returned = excluded.returned, approved = excluded.approved`,
+        `INSERT INTO progress_cells (county, cell, form_id, region_code, draft, submitted, returned, approved, objects, listed, surveyed, surveyed_approved, not_required)
+         VALUES (@county, @cell, @form_id, @region_code, @draft, @submitted, @returned, @approved, @objects, @listed, @surveyed, @surveyed_approved, @not_required)
+         ON CONFLICT (county, cell) DO UPDATE SET draft = excluded.draft, submitted = excluded.submitted, returned = excluded.returned, approved = excluded.approved,
+           objects = excluded.objects, listed = excluded.listed, surveyed = excluded.surveyed, surveyed_approved = excluded.surveyed_approved, not_required = excluded.not_required`,
       ),
     };
   }
@@ -64,6 +70,9 @@ export class SqliteProgressStore implements ProgressStore {
       returned: r.returned,
       approved: r.approved,
       ...(r.attested_none ? { attestedNone: true } : {}),
+      ...(r.objects
+        ? { objects: r.objects, listed: r.listed, surveyed: r.surveyed, surveyedApproved: r.surveyed_approved, notRequired: r.not_required }
+        : {}),
     }));
   }
 
@@ -116,11 +125,25 @@ export class SqliteProgressStore implements ProgressStore {
     });
   }
 
-  /** Overwrite the status counters of cells (reconcile repair); targets are kept. */
+  /** Overwrite the status and object counters of cells (reconcile repair); targets are kept. */
   async setCounts(county: string, cells: Cell[]): Promise<void> {
     inTransaction(this.db, () => {
       for (const c of cells) {
-        this.stmts.setCounts.run({ county, cell: `${c.formId}#${c.regionCode}`, form_id: c.formId, region_code: c.regionCode, draft: c.draft, submitted: c.submitted, returned: c.returned, approved: c.approved });
+        this.stmts.setCounts.run({
+          county,
+          cell: `${c.formId}#${c.regionCode}`,
+          form_id: c.formId,
+          region_code: c.regionCode,
+          draft: c.draft,
+          submitted: c.submitted,
+          returned: c.returned,
+          approved: c.approved,
+          objects: c.objects ?? 0,
+          listed: c.listed ?? 0,
+          surveyed: c.surveyed ?? 0,
+          surveyed_approved: c.surveyedApproved ?? 0,
+          not_required: c.notRequired ?? 0,
+        });
       }
     });
   }

@@ -10,10 +10,12 @@
 import { countyOf } from '#domain/regions';
 import { SECTOR_IDS, type SectorId } from '#domain/sectors';
 import type { Status } from '#domain/workflow';
-import { InvalidCursor, MAX_RECORD_BYTES, RecordTooLarge, WriteConflict, type HistoryEntry, type ListQuery, type Page, type Submission, type SubmissionStore, type SubmissionWrite } from '#app/ports';
+import { InvalidCursor, MAX_RECORD_BYTES, ObjectTaken, RecordTooLarge, WriteConflict, type HistoryEntry, type ListQuery, type Page, type Submission, type SubmissionStore, type SubmissionWrite } from '#app/ports';
 import type { Statement } from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor';
+import { linkedObject, type SurveyObject } from '#domain/objects';
 import { inTransaction, type Db } from './database';
+import { objectCounterParams, objectCounterStatement, objectRow } from './objects';
 
 /** Code prefix that selects a region's subtree: county 6 digits, township 9, village 12. */
 export function subtreePrefix(code: string): string {
@@ -79,6 +81,9 @@ export class SqliteSubmissionStore implements SubmissionStore {
            approved = approved + excluded.approved, voided = voided + excluded.voided, updated_at = excluded.updated_at`,
       ),
       audit: db.prepare('INSERT INTO audit (entity_id, at, entry) VALUES (?, ?, ?)'),
+      object: db.prepare<[string], { record: string }>('SELECT record FROM objects WHERE id = ?'),
+      linkObject: db.prepare('UPDATE objects SET status = @status, version = @version, record = @record WHERE id = @id AND version = @expect_version'),
+      objectCounters: objectCounterStatement(db),
       history: db.prepare<[string], { entry: string }>('SELECT entry FROM audit WHERE entity_id = ? ORDER BY at, seq'),
       scan: db.prepare<[string, string, string], { record: string; region_updated: string }>(
         `SELECT record, region_updated FROM submissions WHERE sector = ? AND county = ? AND region_updated > ? ORDER BY region_updated LIMIT ${SCAN_PAGE}`,
@@ -126,7 +131,23 @@ export class SqliteSubmissionStore implements SubmissionStore {
         this.stmts.counters.run({ county, cell: `${s.formId}#${s.regionCode}`, form_id: s.formId, region_code: s.regionCode, ...d, updated_at: s.updatedAt });
       }
       for (const a of w.audit) this.stmts.audit.run(s.id, a.at, JSON.stringify(a));
+      if (w.object) this.writeObjectEffect(w, s.updatedAt);
     });
+  }
+
+  /** Claim or release the record's object and move its cell's object counters (inside the record's transaction). */
+  private writeObjectEffect(w: SubmissionWrite, at: string): void {
+    const effect = w.object!;
+    const row = this.stmts.object.get(effect.id);
+    if (!row) throw new ObjectTaken(effect.id);
+    const o = JSON.parse(row.record) as SurveyObject;
+    const next = linkedObject(o, effect.link, w.next.id, at, w.audit[0]?.by ?? w.next.createdBy);
+    if (!next) throw new ObjectTaken(effect.id);
+    if (next !== o) {
+      const r = objectRow(next);
+      if (this.stmts.linkObject.run({ id: r.id, status: r.status, version: r.version, record: r.record, expect_version: o.version }).changes !== 1) throw new ObjectTaken(effect.id);
+    }
+    if (Object.values(effect.counters).some((n) => n)) this.stmts.objectCounters.run(objectCounterParams(o.formId, o.regionCode, effect.counters, at));
   }
 
   /** history(id): the audit trail of a submission, oldest first (entries of one write in the order given). */

@@ -14,6 +14,8 @@ export interface LocalError {
 export interface FormContext {
   /** The submission's id (client-generated). */
   readonly submissionId: string;
+  /** The record's region (a map in the form shows its outline). */
+  readonly regionCode?: string;
   /**
    * The form being filled in and the validator's cleaned answers, live: notes quote answers from them and choice filters
    * read them. Without them (a read-only preview) notes show their text as written and selects offer every choice.
