@@ -27,7 +27,8 @@ beforeAll(async () => {
   process.env.LOG_LEVEL = 'silent';
   dataDir = mkdtempSync(join(tmpdir(), 'risk-census-demo-'));
   const t0 = performance.now();
-  stack = await startLocalStack({ dataDir, store: 'embedded', demoRecords: true, webRoot: join(dataDir, 'no-web') });
+  // As `npm start` seeds: demo records and the demo geography (outlines, survey lists, assignments), linked.
+  stack = await startLocalStack({ dataDir, store: 'embedded', demoRecords: true, demoGeo: true, webRoot: join(dataDir, 'no-web') });
   startMs = performance.now() - t0;
   admin = await login(stack.url, 'admin');
 }, 120_000);
@@ -107,6 +108,35 @@ describe('demo records on a fresh DATA_DIR', () => {
     expect(r.status).toBe(200);
     expect(r.body.drift).toEqual([]);
     expect(r.body.submissions).toBe(stack.seed.records);
+  });
+
+  it('survey listed objects: every live record of an object table names an object that names it back', async () => {
+    const forms = (await admin.get('/api/forms')).body as { id: string }[];
+    const objectForms: string[] = [];
+    for (const f of forms) if ((await admin.get(`/api/forms/${f.id}`)).body.unit === 'object') objectForms.push(f.id);
+    const surveyed = new Map<string, string>();
+    for (const formId of objectForms) {
+      let cursor: string | undefined;
+      do {
+        const r = await admin.get(`/api/objects?formId=${formId}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        for (const o of r.body.items) if (o.submissionId) surveyed.set(o.submissionId, o.id);
+        cursor = r.body.nextCursor ?? undefined;
+      } while (cursor);
+    }
+    let live = 0;
+    for await (const page of stack.ports.submissions.scanCounty(COUNTY)) {
+      for (const s of page) {
+        if (!objectForms.includes(s.formId) || s.status === 'voided') continue;
+        live++;
+        expect(s.objectId, s.id).toBeDefined();
+        expect(surveyed.get(s.id)).toBe(s.objectId);
+      }
+    }
+    expect(live).toBeGreaterThan(100);
+    expect(surveyed.size).toBe(live);
+    // The outlines are there for the maps.
+    const townships = await admin.get('/api/regions/boundaries?level=township');
+    expect(townships.body.features).toHaveLength(4);
   });
 
   it('read as real data: names, places in the district, dates in the past, photos that exist', async () => {
