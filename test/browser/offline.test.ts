@@ -247,6 +247,39 @@ describe('offline field work', () => {
     await context.close();
   }, 150_000);
 
+  it('a survey object opened offline from My tasks: its record waits in the outbox naming the object and claims it when sent', async () => {
+    const admin = await login(stack.url, 'admin');
+    const staffId = (await (await login(stack.url, 'staff-housing')).get('/api/me')).body.userId;
+    const made = await admin.post('/api/objects', { formId: 'housing.rural-house', regionCode: '420999001001', code: 'OFF-001', name: '离线调查的房屋', assignee: staffId });
+    expect(made.status).toBe(201);
+    const objectId = made.body.id as string;
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await readyOffline(context);
+      await page.goto(`${stack.url}/tasks`);
+      const link = page.getByTestId('my-objects').getByRole('link', { name: 'OFF-001 离线调查的房屋' });
+      await link.waitFor();
+      // The form is fetched once online (as a field worker's device does before leaving the office).
+      await page.goto(`${stack.url}/fill/housing.rural-house?region=420999001001`);
+      await page.getByLabel('户主姓名').waitFor();
+      await page.goto(`${stack.url}/tasks`);
+      await link.waitFor();
+      await context.setOffline(true);
+      await link.click();
+      const sid = await fillHouse(page, 900, null);
+      await expect.poll(() => unsent(page)).toBe(1);
+      expect((await admin.get(`/api/objects/${encodeURIComponent(objectId)}`)).body.status).toBe('pending');
+      await context.setOffline(false);
+      await expect.poll(() => unsent(page), { timeout: 60_000 }).toBe(0);
+      const record = (await admin.get(`/api/submissions/${sid}`)).body;
+      expect([record.status, record.objectId]).toEqual(['submitted', objectId]);
+      const o = (await admin.get(`/api/objects/${encodeURIComponent(objectId)}`)).body;
+      expect([o.status, o.submissionId]).toEqual(['surveyed', sid]);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+
   it('a field day: the session ends while records wait offline (sessions revoked on the server); the outbox is kept and each record sent once after signing in again', async () => {
     const before = new Set((await mine(await login(stack.url, 'staff-housing'))).map((s) => s.id));
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });

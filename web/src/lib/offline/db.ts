@@ -40,6 +40,8 @@ export interface OutboxItem {
   formId: string;
   formVersion?: number;
   regionCode: string;
+  /** The survey object the record is for (sent with the record, so one made offline claims its object at sync). */
+  objectId?: string;
   /** Answers; photo/file answers may hold local ids (see OutboxFile) until the files are uploaded. */
   data: Record<string, unknown>;
   /** Submit (PUT ?submit=true) rather than save a draft. */

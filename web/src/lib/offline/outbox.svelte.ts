@@ -100,6 +100,8 @@ export interface EnqueueInput {
   formId: string;
   formVersion?: number;
   regionCode: string;
+  /** The survey object the record is for, if any. */
+  objectId?: string;
   data: Record<string, unknown>;
   submit: boolean;
   /** The server version the answers were edited on (null: not on the server yet). */
@@ -255,6 +257,7 @@ class Outbox {
           formId: input.formId,
           formVersion: input.formVersion,
           regionCode: input.regionCode,
+          ...(input.objectId ? { objectId: input.objectId } : {}),
           data,
           submit: input.submit,
           baseVersion: base,
@@ -446,7 +449,13 @@ class Outbox {
     const refs = [...referencedFiles(it.data, new Set(files.keys()))].map((k) => files.get(k)!);
     let version = it.baseVersion;
     // The version the answers were filled under: a record kept offline under an old version syncs under it.
-    const body = (data: Record<string, unknown>) => ({ formId: it.formId, ...(it.formVersion ? { formVersion: it.formVersion } : {}), regionCode: it.regionCode, data });
+    const body = (data: Record<string, unknown>) => ({
+      formId: it.formId,
+      ...(it.formVersion ? { formVersion: it.formVersion } : {}),
+      regionCode: it.regionCode,
+      ...(it.objectId ? { objectId: it.objectId } : {}),
+      data,
+    });
 
     const put = async (data: Record<string, unknown>, submit: boolean): Promise<Submission | SendResult> => {
       try {
