@@ -21,6 +21,8 @@ export interface TargetCell {
   submitted: number;
   returned: number;
   approved: number;
+  /** Present where the region has a survey list: the target is the listed objects (not duplicates), not a typed number. */
+  listed?: number;
 }
 
 export async function listTargets(ports: Ports, principal: Principal, q: Record<string, string | undefined>): Promise<TargetCell[]> {
@@ -51,6 +53,7 @@ export async function listTargets(ports: Ports, principal: Principal, q: Record<
         submitted: c?.submitted ?? 0,
         returned: c?.returned ?? 0,
         approved: c?.approved ?? 0,
+        ...(c?.objects ? { listed: c.listed ?? 0 } : {}),
       };
     });
 }

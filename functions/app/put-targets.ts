@@ -24,6 +24,10 @@ export async function putTargets(ports: Ports, principal: Principal, body: unkno
   const regions = await ports.directory.regions();
   const errors: FieldError[] = [];
   const changes = new Map<string, TargetChange>();
+  // Cells with a survey list take their target from it: a typed target there would change nothing, so it is refused.
+  const county = regions.find((r) => r.level === 'county')?.code;
+  const listed = new Map<string, number>();
+  if (county) for (const c of await ports.progress.cellsForCounty(county)) if ((c.objects ?? 0) > 0) listed.set(`${c.formId}#${c.regionCode}`, c.listed ?? 0);
   b.targets.forEach((t, i) => {
     const p = `targets[${i}]`;
     const e = (field: string, zh: string, en: string) => errors.push({ path: `${p}${field ? '.' + field : ''}`, code: 'invalid', message: { zh, en } });
@@ -38,6 +42,10 @@ export async function putTargets(ports: Ports, principal: Principal, body: unkno
     if (region.level !== form.regionLevel) return e('regionCode', `此表按${form.regionLevel}级填报`, `This form is filed per ${form.regionLevel}`);
     if (typeof x.target !== 'number' || !Number.isInteger(x.target) || x.target < 0 || x.target > 1_000_000) {
       return e('target', '任务数应为 0 到 1000000 的整数', 'target is a whole number from 0 to 1,000,000');
+    }
+    const fromList = listed.get(`${form.id}#${region.code}`);
+    if (fromList !== undefined) {
+      return e('target', `本区划已有调查对象名录(${fromList}个),任务数按名录计,不能手工设置`, `This region has a survey list (${fromList} objects): its target is the list, not a typed number`);
     }
     changes.set(`${form.id}#${region.code}`, { formId: form.id, regionCode: region.code, target: x.target });
   });

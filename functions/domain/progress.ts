@@ -53,6 +53,8 @@ export interface Counts {
   /** Survey objects of the cells (0 where none are listed): listed (not duplicates), named by a live record, closed as not required. */
   listed: number;
   surveyed: number;
+  /** Objects whose record is approved (what the dashboard's "approved" means among listed objects). */
+  surveyedApproved: number;
   notRequired: number;
 }
 
@@ -129,10 +131,12 @@ export function sumCells(cells: readonly Cell[]): Counts {
   let approved = 0;
   let listed = 0;
   let surveyed = 0;
+  let surveyedApproved = 0;
   let notRequired = 0;
   for (const c of cells) {
     listed += n(c.listed);
     surveyed += n(c.surveyed);
+    surveyedApproved += n(c.surveyedApproved);
     notRequired += n(c.notRequired);
     target += cellTarget(c);
     done += cellDone(c);
@@ -141,7 +145,7 @@ export function sumCells(cells: readonly Cell[]): Counts {
     returned += n(c.returned);
     approved += n(c.approved);
   }
-  return { target, draft, submitted, returned, approved, pct: percent(done, target), remaining: target - done, listed, surveyed, notRequired };
+  return { target, draft, submitted, returned, approved, pct: percent(done, target), remaining: target - done, listed, surveyed, surveyedApproved, notRequired };
 }
 
 /**

@@ -276,7 +276,7 @@ export function portConformance(opts: ConformanceOptions) {
 
     it('a daily snapshot is replaced only by one read later', async () => {
       const county = '429999000000';
-      const total = { target: 10, draft: 0, submitted: 0, returned: 0, approved: 5, remaining: 5, pct: 50, listed: 0, surveyed: 0, notRequired: 0 };
+      const total = { target: 10, draft: 0, submitted: 0, returned: 0, approved: 5, remaining: 5, pct: 50, listed: 0, surveyed: 0, surveyedApproved: 0, notRequired: 0 };
       await ports.progress.putDailySnapshot({ county, date: '2021-11-08', at: '2021-11-08T10:00:00.000Z', total, sectors: [] });
       await ports.progress.putDailySnapshot({ county, date: '2021-11-08', at: '2021-11-08T09:00:00.000Z', total: { ...total, approved: 1 }, sectors: [] });
       await ports.progress.putDailySnapshot({ county, date: '2021-11-07', at: '2021-11-07T09:00:00.000Z', total, sectors: [] });

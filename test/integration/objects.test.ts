@@ -186,6 +186,17 @@ describe('closing objects and the progress of their cell', () => {
     expect([c.target, c.listed, c.notRequired, c.surveyed, c.pct, c.remaining]).toEqual([4, 4, 1, 0, 25, 3]);
   });
 
+  it('a typed target no longer applies where a list exists: the target list shows it, and setting one is refused', async () => {
+    const listed = (await admin.get(`/api/targets?formId=${FORM}`)).body.find((c: { regionCode: string }) => c.regionCode === VILLAGE);
+    expect(listed.listed).toBe(4);
+    const other = (await admin.get(`/api/targets?formId=${FORM}`)).body.find((c: { regionCode: string }) => c.regionCode === '420999001001');
+    expect(other.listed).toBeUndefined();
+    const refused = await admin.put('/api/targets', { targets: [{ formId: FORM, regionCode: '420999001001', target: 30 }, { formId: FORM, regionCode: VILLAGE, target: 30 }] });
+    expect([refused.status, refused.body.errors.map((e: { path: string }) => e.path)]).toEqual([422, ['targets[1].target']]);
+    expect((await cell(VILLAGE)).target).toBe(4);
+    expect((await admin.get(`/api/targets?formId=${FORM}`)).body.find((c: { regionCode: string }) => c.regionCode === '420999001001').target).not.toBe(30);
+  });
+
   it('a record names its object: a second live record is 409, the object of another table is 422; approval and voiding move the cell', async () => {
     const sid = newId();
     const body = { formId: FORM, regionCode: VILLAGE, data: answers, objectId: id('H001') };

@@ -83,7 +83,7 @@ describe('percent: round(100 × done / target, 1), half up, exact', () => {
 describe('sumCells', () => {
   it('caps approved at the target per cell but reports approved uncapped', () => {
     const total = sumCells([cell('f', V11, 5, 8), cell('f', V12, 10, 0)]);
-    expect(total).toEqual({ target: 15, draft: 0, submitted: 0, returned: 0, approved: 8, pct: 33.3, remaining: 10, listed: 0, surveyed: 0, notRequired: 0 });
+    expect(total).toEqual({ target: 15, draft: 0, submitted: 0, returned: 0, approved: 8, pct: 33.3, remaining: 10, listed: 0, surveyed: 0, surveyedApproved: 0, notRequired: 0 });
     expect(cellDone(cell('f', V11, 5, 8))).toBe(5);
   });
 
@@ -102,12 +102,12 @@ describe('sumCells', () => {
 
   it('zero targets give pct null; no cells give zeros and null', () => {
     expect(sumCells([cell('f', V11, 0, 3)])).toMatchObject({ target: 0, approved: 3, pct: null, remaining: 0 });
-    expect(sumCells([])).toEqual({ target: 0, draft: 0, submitted: 0, returned: 0, approved: 0, pct: null, remaining: 0, listed: 0, surveyed: 0, notRequired: 0 });
+    expect(sumCells([])).toEqual({ target: 0, draft: 0, submitted: 0, returned: 0, approved: 0, pct: null, remaining: 0, listed: 0, surveyed: 0, surveyedApproved: 0, notRequired: 0 });
   });
 
   it('keeps draft, submitted and returned separate from done', () => {
     const total = sumCells([cell('f', V11, 10, 2, { draft: 3, submitted: 4, returned: 1 }), cell('f', V12, 4, 0, { submitted: 2 })]);
-    expect(total).toEqual({ target: 14, draft: 3, submitted: 6, returned: 1, approved: 2, pct: 14.3, remaining: 12, listed: 0, surveyed: 0, notRequired: 0 });
+    expect(total).toEqual({ target: 14, draft: 3, submitted: 6, returned: 1, approved: 2, pct: 14.3, remaining: 12, listed: 0, surveyed: 0, surveyedApproved: 0, notRequired: 0 });
   });
 
   it('clamps negative or broken stored counts to 0', () => {
@@ -116,7 +116,7 @@ describe('sumCells', () => {
       cell('f', V12, -5, 4),
       cell('f', V21, 4, 2.7),
     ]);
-    expect(total).toEqual({ target: 14, draft: 0, submitted: 0, returned: 0, approved: 6, pct: 14.3, remaining: 12, listed: 0, surveyed: 0, notRequired: 0 });
+    expect(total).toEqual({ target: 14, draft: 0, submitted: 0, returned: 0, approved: 6, pct: 14.3, remaining: 12, listed: 0, surveyed: 0, surveyedApproved: 0, notRequired: 0 });
   });
 
   it('attestedNone counts as target 0: finished, adds nothing to Σtarget or Σdone', () => {
@@ -188,7 +188,7 @@ describe('rollupBySector', () => {
   it('includes forms without cells with target 0 and pct null', () => {
     expect(out[1]).toEqual({
       sector: 'forestry',
-      total: { target: 0, draft: 0, submitted: 0, returned: 0, approved: 0, pct: null, remaining: 0, listed: 0, surveyed: 0, notRequired: 0 },
+      total: { target: 0, draft: 0, submitted: 0, returned: 0, approved: 0, pct: null, remaining: 0, listed: 0, surveyed: 0, surveyedApproved: 0, notRequired: 0 },
       parts: [{ part: 'fuel', total: expect.objectContaining({ pct: null }), forms: [{ formId: 'forestry.fuel-plot', total: expect.objectContaining({ target: 0, pct: null }) }] }],
     });
     expect(out[2]!.parts[0]!.forms[0]).toMatchObject({ formId: 'housing.urban-house', total: { target: 0, pct: null } });
@@ -258,11 +258,11 @@ describe('progressReport', () => {
     const rep = progressReport(cells, FORMS, tree, C);
     expect(Object.keys(rep).sort()).toEqual(['children', 'region', 'sectors', 'total']);
     expect(rep.region).toEqual({ code: C, name: { zh: '江岸区', en: '江岸区' } });
-    expect(rep.total).toEqual({ target: 28, draft: 0, submitted: 3, returned: 0, approved: 19, pct: 67.9, remaining: 9, listed: 0, surveyed: 0, notRequired: 0 });
+    expect(rep.total).toEqual({ target: 28, draft: 0, submitted: 3, returned: 0, approved: 19, pct: 67.9, remaining: 9, listed: 0, surveyed: 0, surveyedApproved: 0, notRequired: 0 });
     const keys = (c: Counts) => Object.keys(c).sort();
     for (const s of rep.sectors) {
       expect(Object.keys(s).sort()).toEqual(['parts', 'sector', 'total']);
-      expect(keys(s.total)).toEqual(['approved', 'draft', 'listed', 'notRequired', 'pct', 'remaining', 'returned', 'submitted', 'surveyed', 'target']);
+      expect(keys(s.total)).toEqual(['approved', 'draft', 'listed', 'notRequired', 'pct', 'remaining', 'returned', 'submitted', 'surveyed', 'surveyedApproved', 'target']);
       for (const p of s.parts) {
         expect(Object.keys(p).sort()).toEqual(['forms', 'part', 'total']);
         for (const f of p.forms) expect(Object.keys(f).sort()).toEqual(['formId', 'total']);

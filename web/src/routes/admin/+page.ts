@@ -14,6 +14,8 @@ export interface TargetCell {
   submitted: number;
   returned: number;
   approved: number;
+  /** The region has a survey list: its target is the listed objects. */
+  listed?: number;
 }
 
 export interface AdminData {
