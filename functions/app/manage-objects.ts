@@ -441,7 +441,16 @@ export interface ObjectImportJob extends JobRecord {
   /** The checked list (files store), read again at commit. */
   key: string;
   result?: { created: number; updated: number; unchanged: number };
+  /** A commit under way: the rows before `next` are written, with these tallies. */
+  progress?: { next: number; created: number; updated: number; unchanged: number };
 }
+
+/** How long one commit request writes before it answers 202 with its progress (API Gateway cuts requests at 30 s). */
+export const COMMIT_BUDGET_MS = 6_000;
+
+export type CommitAnswer =
+  | { done: true; result: { created: number; updated: number; unchanged: number } }
+  | { done: false; progress: { state: 'committing'; committed: number; total: number; created: number; updated: number; unchanged: number } };
 
 type Listed = ReturnType<typeof checkObjectRows>['valid'][number];
 
@@ -524,6 +533,7 @@ function importView(job: ObjectImportJob, sample?: unknown[]) {
     counts: job.counts,
     ...(sample ? { sample } : {}),
     ...(job.result ? { result: job.result } : {}),
+    ...(job.progress && !job.result ? { progress: { committed: job.progress.next, created: job.progress.created, updated: job.progress.updated, unchanged: job.progress.unchanged } } : {}),
   };
 }
 
@@ -541,10 +551,15 @@ export async function getObjectImport(ports: Ports, principal: Principal, id: st
  * Commit a previewed list: created objects count in their cells in the same transaction; changed ones keep their
  * status, assignee and record. The list is compared with the store again (it may have changed since the preview), so
  * a commit that was cut off and is sent again finishes the work without counting anything twice.
+ *
+ * A long list is written over several requests: each writes batches for about `budgetMs`, records how far it got, and
+ * answers 202 with the progress; the client sends the same commit again until it answers 200 with the result (a
+ * request never nears API Gateway's 30 s or the function's timeout, and the office sees the count go up).
  */
-export async function commitObjectImport(ports: Ports, principal: Principal, id: string) {
+export async function commitObjectImport(ports: Ports, principal: Principal, id: string, budgetMs = Number(process.env.OBJECT_COMMIT_BUDGET_MS) || COMMIT_BUDGET_MS): Promise<CommitAnswer> {
+  const started = Date.now();
   const job = await loadImport(ports, principal, id);
-  if (job.result) return job.result;
+  if (job.result) return { done: true, result: job.result };
   if (job.errorCount > 0) {
     throw new DomainError('object-import.invalid', `${job.errorCount} row(s) have errors`, [
       { path: '(body)', code: 'import.has-errors', message: { zh: `有${job.errorCount}行错误,请修改文件后重新预览`, en: `${job.errorCount} row(s) have errors: fix the file and preview again` } },
@@ -555,9 +570,15 @@ export async function commitObjectImport(ports: Ports, principal: Principal, id:
   const bytes = await ports.files.getBytes(job.key, 64 * 1024 * 1024);
   if (!bytes) throw new DomainError('resource.gone', 'The preview has expired; upload the list again');
   const rows = JSON.parse(Buffer.from(bytes).toString('utf8')) as Listed[];
-  const result = { created: 0, updated: 0, unchanged: 0 };
+  const result = { created: job.progress?.created ?? 0, updated: job.progress?.updated ?? 0, unchanged: job.progress?.unchanged ?? 0 };
   const at = ports.now().toISOString();
-  for (let i = 0; i < rows.length; i += MAX_OBJECT_BATCH) {
+  for (let i = job.progress?.next ?? 0; i < rows.length; i += MAX_OBJECT_BATCH) {
+    if (Date.now() - started > budgetMs && i > (job.progress?.next ?? 0)) {
+      const progress = { next: i, ...result };
+      const next: ObjectImportJob = { ...job, progress, updatedAt: ports.now().toISOString() };
+      await ports.directory.putJob(next, expiresAt(ports.now()));
+      return { done: false, progress: { state: 'committing', committed: i, total: rows.length, ...result } };
+    }
     const chunk = rows.slice(i, i + MAX_OBJECT_BATCH);
     for (let attempt = 0; ; attempt++) {
       const existing = await existingOf(ports, form.id, chunk);
@@ -611,9 +632,10 @@ export async function commitObjectImport(ports: Ports, principal: Principal, id:
       }
     }
   }
-  const done: ObjectImportJob = { ...job, result, updatedAt: ports.now().toISOString() };
+  const { progress: _progress, ...rest } = job;
+  const done: ObjectImportJob = { ...rest, result, updatedAt: ports.now().toISOString() };
   await ports.directory.putJob(done, expiresAt(ports.now()));
-  return result;
+  return { done: true, result };
 }
 
 

@@ -131,6 +131,38 @@ describe('object import', () => {
     expect(before.target).not.toBe(5);
   });
 
+  it('a long list is written over several requests, each answering 202 with its progress, until the result; nothing twice', async () => {
+    const village = '420999001003';
+    const rows = Array.from({ length: 130 }, (_, i) => [`L${String(i).padStart(4, '0')}`, `长名录${i}`, village, '30.6', '114.3']);
+    const p = await preview(admin, csv(rows));
+    expect(p.body.counts).toEqual({ create: 130, update: 0, unchanged: 0 });
+    const before = await cell(village);
+    process.env.OBJECT_COMMIT_BUDGET_MS = '1';
+    const answers: { status: number; body: { committed?: number; total?: number; created?: number } }[] = [];
+    try {
+      for (let n = 0; n < 10; n++) {
+        const r = await admin.post(`/api/objects/import/${p.body.id}/commit`);
+        answers.push(r);
+        if (r.status !== 202) break;
+      }
+    } finally {
+      delete process.env.OBJECT_COMMIT_BUDGET_MS;
+    }
+    // One batch of 40 per request at the smallest budget: 40, 80, 120 written, then the last 10 and the result.
+    expect(answers.map((a) => [a.status, a.body.committed ?? null])).toEqual([
+      [202, 40],
+      [202, 80],
+      [202, 120],
+      [200, null],
+    ]);
+    expect(answers[0]!.body).toMatchObject({ state: 'committing', total: 130, created: 40 });
+    expect(answers.at(-1)!.body).toEqual({ created: 130, updated: 0, unchanged: 0 });
+    expect((await admin.get(`/api/objects/import/${p.body.id}`)).body.result).toEqual({ created: 130, updated: 0, unchanged: 0 });
+    expect((await listAll(admin, `formId=${FORM}&regionCode=${village}&q=L0`)).length).toBe(130);
+    const after = await cell(village);
+    expect([after.listed - (before.listed ?? 0), after.target]).toEqual([130, 130]);
+  });
+
   it('reads XLSX with Chinese headers and GeoJSON points, with rows located the same way', async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('名录');

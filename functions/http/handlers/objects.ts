@@ -32,7 +32,11 @@ export const previewImport = endpoint('objects', 'previewImport', async ({ ports
 
 export const getImport = endpoint('objects', 'getImport', async ({ ports, principal, params }) => ({ status: 200, body: await getObjectImport(ports, principal, params.id!) }));
 
-export const commitImport = endpoint('objects', 'commitImport', async ({ ports, principal, params }) => ({ status: 200, body: await commitObjectImport(ports, principal, params.id!) }));
+/** 200 with the result once every row is written; 202 with the progress while a long list is still being written (send it again). */
+export const commitImport = endpoint('objects', 'commitImport', async ({ ports, principal, params }) => {
+  const r = await commitObjectImport(ports, principal, params.id!);
+  return r.done ? { status: 200, body: r.result } : { status: 202, body: r.progress };
+});
 
 export const putBoundaries = endpoint('objects', 'putBoundaries', async ({ ports, principal, body }) => ({ status: 200, body: await writeBoundaries(ports, principal, body) }));
 

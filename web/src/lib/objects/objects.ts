@@ -161,8 +161,23 @@ export async function previewImport(formId: string, file: File, contentType: str
   return (await api.postFile<ImportPreview>(`/api/objects/import?formId=${encodeURIComponent(formId)}`, file, contentType)).body;
 }
 
-export async function commitImport(id: string): Promise<ImportResult> {
-  return (await api.post<ImportResult>(`/api/objects/import/${encodeURIComponent(id)}/commit`)).body;
+/** Progress of a long commit (202): rows written so far of the total. */
+export interface CommitProgress {
+  state: 'committing';
+  committed: number;
+  total: number;
+}
+
+/**
+ * Commit a previewed list. A long list is written over several requests: while the server answers 202 with its
+ * progress, the same commit is sent again (each request carries on where the last stopped) until it answers 200.
+ */
+export async function commitImport(id: string, onProgress?: (p: CommitProgress) => void): Promise<ImportResult> {
+  for (;;) {
+    const r = await api.post<ImportResult | CommitProgress>(`/api/objects/import/${encodeURIComponent(id)}/commit`);
+    if (r.status !== 202) return r.body as ImportResult;
+    onProgress?.(r.body as CommitProgress);
+  }
 }
 
 /** The template of an object list: the header row only, made here (no download from the server). */
