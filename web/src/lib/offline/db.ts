@@ -178,10 +178,13 @@ export async function markUploaded(localId: string, attachmentId: string): Promi
   await tx.done;
 }
 
-/** Drop an item's files that its answers no longer reference (keeps `keep`). */
-export async function pruneFiles(itemId: string, keep: Set<string>): Promise<void> {
+/**
+ * Drop an item's files that its answers no longer reference (keeps `keep`), among the files kept before `before`: a
+ * photo added while an earlier save was on its way is not in that save's answers, and must outlive its pruning.
+ */
+export async function pruneFiles(itemId: string, keep: Set<string>, before: string): Promise<void> {
   const tx = (await db()).transaction('files', 'readwrite');
-  for (const f of await tx.store.index('by-item').getAll(itemId)) if (!keep.has(f.localId)) await tx.store.delete(f.localId);
+  for (const f of await tx.store.index('by-item').getAll(itemId)) if (!keep.has(f.localId) && f.addedAt < before) await tx.store.delete(f.localId);
   await tx.done;
 }
 

@@ -285,7 +285,7 @@ class Outbox {
       };
     });
     const known = new Set((await filesOf(input.id)).map((f) => f.localId));
-    await pruneFiles(input.id, referencedFiles(input.data, known));
+    await pruneFiles(input.id, referencedFiles(input.data, known), now);
     await this.changed();
     void this.askOnce();
     this.failures = 0;
