@@ -12,8 +12,7 @@ import type { Principal } from '#domain/principal';
 import { transition, type Action } from '#domain/workflow';
 import { objectEffect } from '#domain/objects';
 import { ObjectTaken, WriteConflict, type HistoryEntry, type Ports, type Submission } from './ports';
-import { objectTaken } from './save-submission';
-import { isReplay, loadVisible, requestKey } from './submission-support';
+import { isReplay, loadVisible, objectTaken, requestKey } from './submission-support';
 
 const HISTORY_ACTION: Record<string, HistoryEntry['action']> = {
   submit: 'submitted',

@@ -21,7 +21,7 @@ import { isUuid } from '#domain/identifiers';
 import { validate } from '#domain/validate';
 import { objectEffect, parseObjectId } from '#domain/objects';
 import { ObjectTaken, WriteConflict, type HistoryEntry, type Ports, type Submission, type SubmissionWrite } from './ports';
-import { checkAttachments, isReplay, requestKey, sha256, canonicalJson, validationError } from './submission-support';
+import { checkAttachments, isReplay, objectTaken, requestKey, sha256, canonicalJson, validationError } from './submission-support';
 
 export interface SaveSubmissionInput {
   id: string;
@@ -237,11 +237,6 @@ export function overlaps(scope: string, code: string): boolean {
   return contains(scope, code) || contains(code, scope);
 }
 
-export function objectTaken(objectId: string): DomainError {
-  return new DomainError('object.taken', `Survey object ${objectId} already has a record that is not voided, or is closed`, [
-    { path: 'objectId', code: 'object-taken', message: { zh: '该调查对象已有记录或已关闭', en: 'This object already has a record, or is closed' } },
-  ]);
-}
 
 /** The object a new record names: of this form and region (422), and pending with no live record (409). */
 async function checkObjectFree(ports: Ports, objectId: string, formId: string, regionCode: string): Promise<void> {

@@ -98,3 +98,10 @@ export async function checkAttachments(ports: Ports, submissionId: string, def: 
 export function validationError(errors: FieldError[]): DomainError {
   return new DomainError('validation.failed', `${errors.length} answer(s) need attention`, errors);
 }
+
+/** The object a record names already has a live record, or is closed (409 on `objectId`). */
+export function objectTaken(objectId: string): DomainError {
+  return new DomainError('object.taken', `Survey object ${objectId} already has a record that is not voided, or is closed`, [
+    { path: 'objectId', code: 'object-taken', message: { zh: '该调查对象已有记录或已关闭', en: 'This object already has a record, or is closed' } },
+  ]);
+}

@@ -9,6 +9,7 @@
 import { InvalidCursor, WriteConflict, type ObjectCellDelta, type ObjectQuery, type ObjectStore, type ObjectWrite, type Page } from '#app/ports';
 import type { ObjectCounts, SurveyObject } from '#domain/objects';
 import { countyOf } from '#domain/regions';
+import type { Statement } from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { inTransaction, type Db } from './database';
 import { subtreePrefix } from './submissions';
@@ -134,9 +135,7 @@ export class SqliteObjectStore implements ObjectStore {
       const key = "region_code || '#' || code";
       const where = ['form_id = ?', 'region_code >= ?', 'region_code < ?', ...filters, ...(last !== undefined ? [`${key} > ?`] : [])];
       const want = q.limit - items.length;
-      const rows = this.db
-        .prepare<unknown[], { record: string; k: string }>(`SELECT record, ${key} AS k FROM objects WHERE ${where.join(' AND ')} ORDER BY region_code, code LIMIT ?`)
-        .all(formId, prefix, `${prefix}~`, ...params, ...(last !== undefined ? [last] : []), want + 1);
+      const rows = this.prepared(`SELECT record, ${key} AS k FROM objects WHERE ${where.join(' AND ')} ORDER BY region_code, code LIMIT ?`).all(formId, prefix, `${prefix}~`, ...params, ...(last !== undefined ? [last] : []), want + 1);
       for (const r of rows.slice(0, want)) items.push(JSON.parse(r.record) as SurveyObject);
       if (items.length === q.limit) {
         const more = rows.length > want || p + 1 < total;
@@ -144,6 +143,17 @@ export class SqliteObjectStore implements ObjectStore {
       }
     }
     return { items, nextCursor: null };
+  }
+
+  /** Listing statements vary with the filters given; the few shapes that occur are each prepared once. */
+  private readonly listStatements = new Map<string, Statement<unknown[], { record: string; k: string }>>();
+  private prepared(sql: string) {
+    let st = this.listStatements.get(sql);
+    if (!st) {
+      st = this.db.prepare<unknown[], { record: string; k: string }>(sql);
+      this.listStatements.set(sql, st);
+    }
+    return st;
   }
 
   async writeObjects(writes: readonly ObjectWrite[], cells: readonly ObjectCellDelta[]): Promise<void> {
